@@ -1,0 +1,199 @@
+package ledger
+
+// This file is the ledger's contract with the rest of the switch. The
+// rules engine and the sessions call only what is declared here.
+
+import "time"
+
+// Network is the card network a hold came from, as a small number so that
+// keys stay fixed-size (1 Visa, 2 Mastercard; the values of spec.Network).
+type Network uint8
+
+// RequestKey identifies one request as the network sent it: network, MTI
+// class, STAN, transmission time and acquirer, packed by the caller into a
+// fixed array (see MakeRequestKey). A retransmission or repeat (0101, 0121,
+// 0401, 0421) of an answered request has the same key.
+type RequestKey [32]byte
+
+// LifecycleKey identifies a whole authorization life cycle at its network
+// (Visa 62.2 transaction id; Mastercard Banknet reference + DE 15), with the
+// network in its first byte. The zero value means "none".
+type LifecycleKey [24]byte
+
+// OriginalKey identifies an original request the way a reversal's field 90
+// names it: original STAN, transmission time and acquirer id, plus the card.
+// The zero value means "none".
+type OriginalKey [48]byte
+
+// Memo is a small opaque value the caller stores with a request's result
+// (the rules engine keeps there what it decided before the ledger: card
+// verification results, the check that decided). A repeat gets it back.
+type Memo [16]byte
+
+// Scope says whose spending a control counts.
+type Scope uint8
+
+const (
+	ScopeAccount Scope = iota
+	ScopeCardholder
+	ScopeCard
+)
+
+// Interval is a spending-limit window; calendar windows are UTC.
+type Interval uint8
+
+const (
+	PerAuthorization Interval = iota
+	Daily                     // from 00:00 UTC
+	Weekly                    // from Monday 00:00 UTC
+	Monthly                   // from the 1st
+	Yearly                    // from 1 January
+	AllTime
+)
+
+// Limit is one spending limit that applies to a request. Categories, when
+// not empty, restrict the limit to those merchant category codes (both what
+// it counts and whether it applies to this request).
+type Limit struct {
+	Scope      Scope
+	Interval   Interval
+	Amount     int64
+	Categories []string
+}
+
+// Velocity allows at most Count approved authorizations in any Window.
+type Velocity struct {
+	Scope  Scope
+	Count  int
+	Window time.Duration
+}
+
+// Status is the outcome of a ledger operation.
+type Status uint8
+
+const (
+	Approved Status = iota + 1
+	PartiallyApproved
+	Declined
+)
+
+// Reason names why the ledger decided as it did. Reasons the ledger itself
+// finds are below; ReasonExternal means the caller recorded a decision it
+// made itself (its memo says which).
+type Reason uint8
+
+const (
+	ReasonNone              Reason = iota
+	ReasonInsufficientFunds        // available below the amount (51)
+	ReasonLimitExceeded            // a per-authorization or interval limit (61)
+	ReasonVelocityExceeded         // a velocity control (65)
+	ReasonAlreadyReversed          // the reversal came first (05)
+	ReasonAccountUnknown           // no such account in the ledger
+	ReasonCurrencyMismatch         // amount not in the account's currency
+	ReasonExternal                 // decided by the caller, recorded here
+)
+
+// Authorize is one authorization (0100/0101) or advice (0120/0121).
+type Authorize struct {
+	Key        RequestKey
+	Lifecycle  LifecycleKey // an existing hold with this key grows (incremental)
+	Original   OriginalKey  // how a later reversal by field 90 finds it
+	Account    string
+	Cardholder string // may be empty
+	Card       string
+	Amount     int64  // minor units of Currency, as charged to the account
+	Currency   string // ISO 4217 alpha; must be the account's
+	MCC        string // four digits; decides the hold's expiry and category limits
+	At         time.Time
+
+	AllowPartial bool       // the terminal accepts a partial approval
+	Limits       []Limit    // every limit that applies, all levels, any interval
+	Velocity     []Velocity // every velocity control that applies
+	Force        bool       // an advice: the network already approved; place the hold whatever the balance
+	NoHold       bool       // approve without a hold (refunds, balance inquiries, account verification)
+
+	Memo       Memo
+	Descriptor Descriptor
+}
+
+// Reverse is a reversal (0400/0401) or reversal advice (0420/0421). It
+// finds its original by Original (field 90 + card) or, when that is zero or
+// finds nothing, by Lifecycle (then it applies to the whole life cycle).
+// ActualAmount > 0 makes it partial: the hold is released down to it.
+type Reverse struct {
+	Key          RequestKey
+	Lifecycle    LifecycleKey
+	Original     OriginalKey
+	Account      string
+	Card         string
+	ActualAmount int64
+	At           time.Time
+	Memo         Memo
+	Descriptor   Descriptor
+}
+
+// Decline records a decision made before the ledger (card unknown, card
+// verification failed, a control, a program rule). Nothing changes but the
+// journal and the request's remembered answer.
+type Decline struct {
+	Key        RequestKey
+	Account    string // may be empty (card unknown)
+	Card       string
+	At         time.Time
+	Memo       Memo
+	Descriptor Descriptor
+}
+
+// Descriptor is what the journal carries about a request for the feed and
+// for operators. The ledger stores it and never interprets it. It must not
+// hold a PAN, track data, CVV or PIN block: cards appear as their token and
+// last four.
+type Descriptor struct {
+	Network       string // "visa", "mastercard"
+	Kind          string // "authorization", "advice", "reversal", ...
+	MTI           string
+	STAN          string
+	RRN           string
+	TransactionID string // Visa 62.2 / Banknet reference
+	CardToken     string
+	Last4         string
+	Amount        int64  // as requested, minor units of Currency
+	Currency      string // ISO 4217 alpha of the request
+	MerchantName  string
+	MerchantCity  string
+	Country       string // alpha-2
+	MCC           string
+	TerminalID    string
+	Decision      string // "approved", "declined", ...
+	Reason        string // words: "insufficient_funds", "card_inactive", ...
+	ResponseCode  string
+	AuthCode      string
+}
+
+// Result is what an operation did. A repeat of a known request returns the
+// stored Result with Repeat set and changes nothing.
+type Result struct {
+	Status   Status
+	Reason   Reason
+	Repeat   bool
+	Approved int64 // amount approved (partial: less than asked)
+	HoldID   uint64
+	Hold     int64 // the hold's amount after the operation
+	Released int64 // for reversals: amount released
+
+	Posted    int64 // account posted balance after the operation
+	Available int64 // posted + credit limit − pending, after the operation
+	Currency  string
+
+	Seq  uint64 // journal sequence number of the entry; wait on it before answering
+	Memo Memo
+}
+
+// Balance is an account's balances.
+type Balance struct {
+	Currency    string
+	Posted      int64
+	CreditLimit int64
+	Pending     int64
+	Available   int64
+}
