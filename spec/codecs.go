@@ -208,7 +208,7 @@ var (
 	fixedLength prefix.Prefixer = fixedPrefixer{}
 	// binaryL is Visa's 1-byte binary length (digits, nibbles or bytes, as
 	// the field counts). A variable field is never empty.
-	binaryL prefix.Prefixer = binaryPrefixer{min: 1}
+	binaryL   prefix.Prefixer = binaryPrefixer{min: 1}
 	ebcdicLL  prefix.Prefixer = ebcdicPrefixer{digits: 2, min: 1}
 	ebcdicLLL prefix.Prefixer = ebcdicPrefixer{digits: 3, min: 1}
 	// restOfField takes what is left of the enclosing field, up to the
@@ -231,7 +231,7 @@ func (fixedPrefixer) EncodeLength(fixLen, dataLen int) ([]byte, error) {
 }
 
 func (fixedPrefixer) DecodeLength(fixLen int, _ []byte) (int, int, error) { return fixLen, 0, nil }
-func (fixedPrefixer) Inspect() string                                    { return "Fixed" }
+func (fixedPrefixer) Inspect() string                                     { return "Fixed" }
 
 type binaryPrefixer struct{ min int }
 
