@@ -292,15 +292,15 @@ func TestFundsHoldsAndReversals(t *testing.T) {
 	incr := f.req("hotel", 15_000, withMCC("7011"), withLifecycle(checkin))
 	late := f.req("late", 2_500)
 	f.run(t, []step{
-		{req: p1, code: "00", available: 5_000},                   // 10 000 + 2 000 credit − 7 000
-		{req: big, code: "51", available: 5_000},                  // no partial support
-		{req: fuel, code: "10", amount: 5_000, available: 0},      // approves what is left
+		{req: p1, code: "00", available: 5_000},              // 10 000 + 2 000 credit − 7 000
+		{req: big, code: "51", available: 5_000},             // no partial support
+		{req: fuel, code: "10", amount: 5_000, available: 0}, // approves what is left
 		{req: reversal(fuel, 1_200, false), code: "00", available: 3_800},
 		{req: reversal(p1, 0, false), code: "00", available: 10_800},
 		{req: reversal(p1, 0, false), code: "00", available: 10_800}, // a second reversal finds nothing more
 		{req: checkin, code: "00", available: 70_000},
 		{req: incr, code: "00", available: 55_000},
-		{req: reversal(incr, 0, false), ambiguous: true},                   // field 90 of one increment
+		{req: reversal(incr, 0, false), ambiguous: true},                      // field 90 of one increment
 		{req: reversal(checkin, 38_000, true), code: "00", available: 62_000}, // whole life cycle down to 38 000
 		{req: f.req("hotel", 1_000, withMCC("7011"), withLifecycle(checkin)), ambiguous: true},
 		// The reversal arrives before its original, which is then declined.

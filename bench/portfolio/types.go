@@ -110,7 +110,8 @@ type CardKeys struct {
 
 // Sink receives portfolio records in file order: every card_keys line
 // first, then each account followed by its cardholders and cards. The
-// pointers are only valid during the call.
+// record pointers are only valid during the call; the slices inside a
+// record's Controls may be kept, as producers never write them.
 type Sink interface {
 	Account(*Account) error
 	Cardholder(*Cardholder) error
