@@ -197,3 +197,175 @@ type Balance struct {
 	Pending     int64
 	Available   int64
 }
+
+// Reasons added after the first contract.
+const (
+	ReasonInvalidAmount Reason = iota + ReasonExternal + 1 // a negative amount, or a capture of nothing
+	ReasonHoldUnknown                                      // capture or release names no hold of the account
+	ReasonUnavailable                                      // the ledger is closed or its journal failed
+)
+
+// String returns the reason in the words the feed and the metrics use.
+func (r Reason) String() string {
+	switch r {
+	case ReasonNone:
+		return "none"
+	case ReasonInsufficientFunds:
+		return "insufficient_funds"
+	case ReasonLimitExceeded:
+		return "limit_exceeded"
+	case ReasonVelocityExceeded:
+		return "velocity_exceeded"
+	case ReasonAlreadyReversed:
+		return "already_reversed"
+	case ReasonAccountUnknown:
+		return "account_unknown"
+	case ReasonCurrencyMismatch:
+		return "currency_mismatch"
+	case ReasonExternal:
+		return "external"
+	case ReasonInvalidAmount:
+		return "invalid_amount"
+	case ReasonHoldUnknown:
+		return "hold_unknown"
+	case ReasonUnavailable:
+		return "unavailable"
+	}
+	return "unknown"
+}
+
+// String returns the status in the words the feed and the metrics use.
+func (s Status) String() string {
+	switch s {
+	case Approved:
+		return "approved"
+	case PartiallyApproved:
+		return "partially_approved"
+	case Declined:
+		return "declined"
+	}
+	return "unknown"
+}
+
+// Capture is clearing's presentment: it turns a hold into a posting for
+// Amount, which may differ from what was held (tips, fuel, currency). It
+// finds the hold by HoldID or, when that is zero, by Lifecycle. A capture
+// that finds no hold (it expired, or the network never asked) still posts:
+// the money was spent. Amount may be negative for a refund's credit.
+type Capture struct {
+	Key        RequestKey // clearing's own idempotency key
+	Account    string
+	HoldID     uint64
+	Lifecycle  LifecycleKey
+	Amount     int64
+	MCC        string // counts a capture without a hold in category limits
+	At         time.Time
+	Memo       Memo
+	Descriptor Descriptor
+}
+
+// Release is an operator's release of a hold, whole (Amount 0) or in part.
+type Release struct {
+	Key        RequestKey
+	Account    string
+	HoldID     uint64
+	Amount     int64 // 0 releases the whole hold
+	At         time.Time
+	Memo       Memo
+	Descriptor Descriptor
+}
+
+// Adjust funds (Amount > 0) or debits (Amount < 0) an account's posted
+// balance, as an operator or a program decides. A debit larger than the
+// available balance is declined unless Force is set.
+type Adjust struct {
+	Key        RequestKey
+	Account    string
+	Amount     int64
+	Force      bool
+	At         time.Time
+	Memo       Memo
+	Descriptor Descriptor
+}
+
+// HoldInfo describes one open hold.
+type HoldInfo struct {
+	ID         uint64
+	Lifecycle  LifecycleKey
+	Amount     int64
+	Card       string
+	Cardholder string
+	MCC        string
+	Placed     time.Time // the first authorization of the hold
+	Expires    time.Time
+	Parts      int // authorizations that make it up (1 + incrementals)
+}
+
+// Op is the kind of a journal entry.
+type Op uint8
+
+const (
+	OpAuthorize Op = iota + 1 // an authorization, approved or declined by the ledger
+	OpAdvice                  // an advice (Force): the network decided
+	OpReverse
+	OpDecline // a decision made before the ledger, recorded
+	OpCapture
+	OpRelease
+	OpExpire
+	OpAdjust
+	OpAccount // an account created or reloaded from the portfolio
+)
+
+// String returns the op's name as the feed writes it.
+func (o Op) String() string {
+	switch o {
+	case OpAuthorize:
+		return "authorize"
+	case OpAdvice:
+		return "advice"
+	case OpReverse:
+		return "reverse"
+	case OpDecline:
+		return "decline"
+	case OpCapture:
+		return "capture"
+	case OpRelease:
+		return "release"
+	case OpExpire:
+		return "expire"
+	case OpAdjust:
+		return "adjust"
+	case OpAccount:
+		return "account"
+	}
+	return "unknown"
+}
+
+// Entry is one journal entry: what happened, in sequence order, with all
+// the feed's record needs and all a restart needs to apply it again.
+// Result.Seq equals Seq.
+type Entry struct {
+	Seq  uint64
+	Time time.Time // the request's time (expiry: the sweep's time)
+	Op   Op
+
+	Key        RequestKey
+	Lifecycle  LifecycleKey
+	Original   OriginalKey
+	Account    string
+	Cardholder string
+	Card       string
+	MCC        string
+	Amount     int64  // requested (authorize), actual amount (reverse), captured, adjusted, balance (account)
+	Currency   string // the account's currency
+	Force      bool   // advice, forced adjustment
+	NoHold     bool
+	Partial    bool   // the request allowed a partial approval
+	HoldRef    uint64 // the hold a capture or release named
+	Expires    time.Time
+	Credit     int64  // the credit limit an account entry set
+	VelDepth   uint16 // the deepest velocity control the request carried
+
+	Result     Result
+	Descriptor Descriptor
+}

@@ -1,0 +1,281 @@
+package ledger
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// journal assigns every ledger change its sequence number, gathers the
+// encoded entries, and has one committer goroutine write everything
+// pending as one synced Pebble batch (group commit). Appenders never wait
+// for a sync; they wait on the sequence number afterwards (WaitDurable,
+// OnDurable), holding no lock.
+//
+// Sequence numbers are gapless: they are handed out under mu in the order
+// the entries go into the pending buffer, and a batch is always a prefix of
+// what is pending, so a later entry is never durable before an earlier one.
+type journal struct {
+	mu         sync.Mutex
+	space      sync.Cond // signalled when the committer empties pending
+	next       uint64    // the next sequence number
+	pending    []byte    // encoded entries, each after a 4-byte length
+	pendingN   int
+	spare      []byte
+	maxPending int
+	closed     bool
+
+	kick chan struct{} // capacity 1: "there is work"
+	stop chan struct{}
+	done chan struct{} // closed when the committer has exited
+
+	durable  atomic.Uint64
+	batchEnd atomic.Pointer[chan struct{}] // closed after every commit
+	err      atomic.Pointer[error]
+
+	waitMu  sync.Mutex
+	waiters []durableWaiter
+
+	store *store // nil: volatile, entries are discarded once "committed"
+	sync  bool
+
+	afterCommit func(last uint64) // the ledger's hook (checkpoint trigger)
+	metrics     *metrics
+}
+
+type durableWaiter struct {
+	seq uint64
+	fn  func()
+}
+
+// ErrJournal is wrapped by every failure to make entries durable. After it
+// the ledger refuses new work: its memory may hold changes the journal
+// does not, so the process must restart and rebuild from the journal.
+var ErrJournal = errors.New("ledger: journal failed")
+
+// ErrClosed is returned by waits on a closed ledger.
+var ErrClosed = errors.New("ledger: closed")
+
+const (
+	entryHeader    = 4
+	chunkBytes     = 256 << 10 // a Pebble value holds at most this much of a batch
+	defaultPending = 64 << 20
+)
+
+func newJournal(st *store, next uint64, syncWrites bool, maxPending int, m *metrics) *journal {
+	j := &journal{
+		next: next, store: st, sync: syncWrites, maxPending: maxPending, metrics: m,
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		pending: make([]byte, 0, 1<<20), spare: make([]byte, 0, 1<<20),
+	}
+	j.space.L = &j.mu
+	j.durable.Store(next - 1)
+	ch := make(chan struct{})
+	j.batchEnd.Store(&ch)
+	return j
+}
+
+func (j *journal) failure() error {
+	if p := j.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// append assigns e its sequence number and queues its encoding. It returns
+// false when the journal is closed or failed; nothing was queued then.
+// It waits (a bounded queue) only when the disk is maxPending behind.
+func (j *journal) append(e *Entry) bool {
+	j.mu.Lock()
+	for len(j.pending) >= j.maxPending && !j.closed && j.failure() == nil {
+		j.space.Wait()
+	}
+	if j.closed || j.failure() != nil {
+		j.mu.Unlock()
+		return false
+	}
+	e.Seq = j.next
+	e.Result.Seq = j.next
+	j.next++
+	at := len(j.pending)
+	j.pending = append(j.pending, 0, 0, 0, 0)
+	j.pending = appendEntry(j.pending, e)
+	binary.LittleEndian.PutUint32(j.pending[at:], uint32(len(j.pending)-at-entryHeader))
+	j.pendingN++
+	j.mu.Unlock()
+	select {
+	case j.kick <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// lastAssigned is the sequence number of the newest entry.
+func (j *journal) lastAssigned() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.next - 1
+}
+
+// run is the committer: it takes everything pending and commits it as one
+// batch, again and again, until stopped and drained.
+func (j *journal) run() {
+	defer close(j.done)
+	for {
+		select {
+		case <-j.kick:
+		case <-j.stop:
+			for j.commitPending() {
+			}
+			return
+		}
+		for j.commitPending() {
+		}
+	}
+}
+
+// commitPending commits what is pending; false when there was nothing.
+func (j *journal) commitPending() bool {
+	j.mu.Lock()
+	if j.pendingN == 0 {
+		j.mu.Unlock()
+		return false
+	}
+	buf, n := j.pending, j.pendingN
+	last := j.next - 1
+	first := last - uint64(n) + 1
+	j.pending, j.pendingN = j.spare[:0], 0
+	j.space.Broadcast()
+	j.mu.Unlock()
+
+	if j.failure() == nil {
+		start := time.Now()
+		var err error
+		if j.store != nil {
+			err = j.store.writeBatch(buf, first, last, j.sync)
+		}
+		if err != nil {
+			err = fmt.Errorf("%w: entries %d–%d: %w", ErrJournal, first, last, err)
+			j.err.Store(&err)
+			j.mu.Lock()
+			j.space.Broadcast()
+			j.mu.Unlock()
+		} else {
+			j.metrics.observeBatch(time.Since(start), n, len(buf))
+			j.durable.Store(last)
+		}
+	}
+	j.mu.Lock()
+	j.spare = buf[:0]
+	j.mu.Unlock()
+
+	// Wake WaitDurable callers, then run OnDurable callbacks.
+	ch := make(chan struct{})
+	close(*j.batchEnd.Swap(&ch))
+	if j.failure() == nil {
+		j.runWaiters(last)
+		if j.afterCommit != nil {
+			j.afterCommit(last)
+		}
+	}
+	return true
+}
+
+func (j *journal) runWaiters(durable uint64) {
+	j.waitMu.Lock()
+	ready := 0
+	for _, w := range j.waiters {
+		if w.seq <= durable {
+			ready++
+		}
+	}
+	if ready == 0 {
+		j.waitMu.Unlock()
+		return
+	}
+	run := make([]func(), 0, ready)
+	keep := j.waiters[:0]
+	for _, w := range j.waiters {
+		if w.seq <= durable {
+			run = append(run, w.fn)
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	clear(j.waiters[len(keep):])
+	j.waiters = keep
+	j.waitMu.Unlock()
+	for _, fn := range run {
+		fn()
+	}
+}
+
+// onDurable runs fn once seq is durable: at once (on the caller) when it
+// already is, else on the committer after the batch that holds it.
+func (j *journal) onDurable(seq uint64, fn func()) {
+	j.waitMu.Lock()
+	if seq <= j.durable.Load() {
+		j.waitMu.Unlock()
+		fn()
+		return
+	}
+	j.waiters = append(j.waiters, durableWaiter{seq, fn})
+	j.waitMu.Unlock()
+}
+
+// waitDurable blocks until seq is durable, ctx is done or the journal
+// fails.
+func (j *journal) waitDurable(ctx context.Context, seq uint64) error {
+	for {
+		ch := *j.batchEnd.Load()
+		if seq <= j.durable.Load() {
+			return nil
+		}
+		if err := j.failure(); err != nil {
+			return err
+		}
+		select {
+		case <-j.done:
+			if seq <= j.durable.Load() {
+				return nil
+			}
+			return ErrClosed
+		default:
+		}
+		select {
+		case <-ch:
+		case <-j.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// close stops taking entries, commits what is pending and stops the
+// committer.
+func (j *journal) close() error {
+	j.mu.Lock()
+	already := j.closed
+	j.closed = true
+	j.space.Broadcast()
+	j.mu.Unlock()
+	if !already {
+		close(j.stop)
+	}
+	<-j.done
+	return j.failure()
+}
+
+// pebbleSync maps the Sync option onto Pebble's write options.
+func pebbleSync(sync bool) *pebble.WriteOptions {
+	if sync {
+		return pebble.Sync
+	}
+	return pebble.NoSync
+}

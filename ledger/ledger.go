@@ -1,0 +1,1030 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"math"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configure a Ledger. The zero value is an in-memory ledger (a
+// Pebble database on an in-memory file system) with the default periods.
+type Options struct {
+	// Dir holds the Pebble database. Empty means an in-memory file system
+	// (tests), unless FS is set.
+	Dir string
+	// FS overrides the file system (pebble's vfs.NewMem for tests).
+	FS vfs.FS
+	// Volatile runs without Pebble: entries get their sequence numbers and
+	// are dropped as if committed. For benchmarks of callers and tests
+	// that do not care about restarts; ReadJournal returns nothing.
+	Volatile bool
+	// NoSync commits batches without syncing them (benchmarks only: a
+	// crash then loses approved answers).
+	NoSync bool
+
+	// Now is the clock for requests without a time and for expiry; nil
+	// means time.Now.
+	Now func() time.Time
+
+	// DefaultExpiry is how long a hold lives unless captured or reversed
+	// (7 days); LongExpiry applies to LongExpiryMCCs (31 days; lodging,
+	// car rental and cruise lines by default: 3351–3999, 4411, 7011, 7512).
+	DefaultExpiry  time.Duration
+	LongExpiry     time.Duration
+	LongExpiryMCCs []MCCRange
+
+	// RequestRetention is how long a request's answer is remembered for
+	// repeats: at least this long, at most twice (DefaultExpiry). The
+	// same period bounds how long a reversal that came before its original
+	// makes the late original decline. MaxRequests caps the remembered
+	// answers (16M, about 150 bytes each): past it the oldest are dropped
+	// early and counted.
+	RequestRetention time.Duration
+	MaxRequests      int
+
+	// CheckpointEvery is how many journal entries may follow the newest
+	// checkpoint before a new one is written in the background (4M); a
+	// restart replays at most about this many. Negative: only at Close.
+	CheckpointEvery int
+	// MaxPendingBytes bounds the journal's queue in memory (64 MiB):
+	// beyond it appenders wait for the disk.
+	MaxPendingBytes int
+
+	// Registerer, when set, gets the ledger's Prometheus metrics.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+}
+
+// MCCRange is an inclusive range of merchant category codes.
+type MCCRange struct{ From, To uint16 }
+
+// DefaultLongExpiryMCCs are the lodging, car rental and cruise categories.
+var DefaultLongExpiryMCCs = []MCCRange{{3351, 3999}, {4411, 4411}, {7011, 7011}, {7512, 7512}}
+
+// Ledger is the switch's money state: accounts, holds, spend counters and
+// remembered answers, journaled to Pebble. It is safe for concurrent use.
+type Ledger struct {
+	opts     Options
+	now      func() time.Time
+	log      *slog.Logger
+	accounts registry
+	requests *requestTable
+	expiry   expiryQueues
+	journal  *journal
+	store    *store
+	metrics  *metrics
+	nextHold atomic.Uint64
+	closed   atomic.Bool
+
+	expiryByMCC [10000]int64 // nanoseconds
+	defaultExp  int64
+	tombTTL     int64
+
+	ckptRunning atomic.Bool
+	ckptWG      sync.WaitGroup
+	ckptMu      sync.Mutex // one checkpoint at a time
+	lastCkpt    atomic.Uint64
+	closeOnce   sync.Once
+	closeErr    error
+}
+
+// registry maps account ids to accounts, in shards.
+type registry struct {
+	seed   maphash.Seed
+	shards [64]struct {
+		mu sync.RWMutex
+		m  map[string]*account
+		_  [32]byte
+	}
+}
+
+func (r *registry) init() {
+	r.seed = maphash.MakeSeed()
+	for i := range r.shards {
+		r.shards[i].m = make(map[string]*account)
+	}
+}
+
+func (r *registry) shardOf(id string) int { return int(maphash.String(r.seed, id) % 64) }
+
+func (r *registry) get(id string) *account {
+	s := &r.shards[r.shardOf(id)]
+	s.mu.RLock()
+	a := s.m[id]
+	s.mu.RUnlock()
+	return a
+}
+
+func (r *registry) count() int {
+	n := 0
+	for i := range r.shards {
+		r.shards[i].mu.RLock()
+		n += len(r.shards[i].m)
+		r.shards[i].mu.RUnlock()
+	}
+	return n
+}
+
+// all returns every account, taking each shard's lock in turn.
+func (r *registry) all() []*account {
+	var out []*account
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.RLock()
+		for _, a := range s.m {
+			out = append(out, a)
+		}
+		s.mu.RUnlock()
+	}
+	return out
+}
+
+func (o *Options) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.DefaultExpiry <= 0 {
+		o.DefaultExpiry = 7 * 24 * time.Hour
+	}
+	if o.LongExpiry <= 0 {
+		o.LongExpiry = 31 * 24 * time.Hour
+	}
+	if o.LongExpiryMCCs == nil {
+		o.LongExpiryMCCs = DefaultLongExpiryMCCs
+	}
+	if o.RequestRetention <= 0 {
+		o.RequestRetention = o.DefaultExpiry
+	}
+	if o.MaxRequests <= 0 {
+		o.MaxRequests = 16 << 20
+	}
+	if o.CheckpointEvery == 0 {
+		o.CheckpointEvery = 4 << 20
+	}
+	if o.MaxPendingBytes <= 0 {
+		o.MaxPendingBytes = defaultPending
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Open opens (creating or rebuilding) the ledger.
+func Open(opts Options) (*Ledger, error) {
+	opts.defaults()
+	l := &Ledger{
+		opts: opts, now: opts.Now, log: opts.Logger.With("component", "ledger"),
+		requests:   newRequestTable(int64(opts.RequestRetention), opts.MaxRequests),
+		metrics:    newMetrics(),
+		defaultExp: int64(opts.DefaultExpiry),
+		tombTTL:    int64(opts.RequestRetention),
+	}
+	l.accounts.init()
+	for i := range l.expiryByMCC {
+		l.expiryByMCC[i] = int64(opts.DefaultExpiry)
+	}
+	for _, r := range opts.LongExpiryMCCs {
+		for m := int(r.From); m <= int(r.To) && m < len(l.expiryByMCC); m++ {
+			l.expiryByMCC[m] = int64(opts.LongExpiry)
+		}
+	}
+	next := uint64(1)
+	if !opts.Volatile {
+		st, last, err := l.restore()
+		if err != nil {
+			return nil, err
+		}
+		l.store, next = st, last+1
+	}
+	l.journal = newJournal(l.store, next, !opts.NoSync, opts.MaxPendingBytes, l.metrics)
+	l.journal.afterCommit = l.maybeCheckpoint
+	if opts.Registerer != nil {
+		if err := l.register(opts.Registerer); err != nil {
+			l.journal.close()
+			if l.store != nil {
+				l.store.db.Close()
+			}
+			return nil, fmt.Errorf("ledger: registering metrics: %w", err)
+		}
+	}
+	go l.journal.run()
+	return l, nil
+}
+
+// Close stops taking requests, makes everything durable, writes a
+// checkpoint (so the next Open replays nothing) and closes Pebble.
+func (l *Ledger) Close() error {
+	l.closeOnce.Do(func() {
+		l.closed.Store(true)
+		l.quiesce()
+		err := l.journal.close()
+		l.ckptWG.Wait()
+		if err == nil && l.store != nil {
+			err = l.checkpoint()
+		}
+		if l.store != nil {
+			if cerr := l.store.db.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("ledger: closing pebble: %w", cerr)
+			}
+		}
+		l.closeErr = err
+	})
+	return l.closeErr
+}
+
+// quiesce waits until no operation is between its closed check and its
+// journal append: every operation checks closed under the lock it journals
+// under, so taking each such lock once after closed is set is enough.
+func (l *Ledger) quiesce() {
+	for i := range l.accounts.shards {
+		l.accounts.shards[i].mu.Lock()
+		l.accounts.shards[i].mu.Unlock() //nolint:staticcheck // a barrier
+	}
+	for _, a := range l.accounts.all() {
+		a.mu.Lock()
+		a.mu.Unlock() //nolint:staticcheck // a barrier
+	}
+	for i := range l.requests.shards {
+		l.requests.shards[i].mu.Lock()
+		l.requests.shards[i].mu.Unlock() //nolint:staticcheck // a barrier
+	}
+}
+
+// Err reports why the ledger stopped taking requests, if it did.
+func (l *Ledger) Err() error {
+	if err := l.journal.failure(); err != nil {
+		return err
+	}
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+func (l *Ledger) timeOf(t time.Time) int64 {
+	if t.IsZero() {
+		return l.now().UnixNano()
+	}
+	return t.UnixNano()
+}
+
+func (l *Ledger) expiryFor(mcc string) int64 {
+	if m := parseMCC(mcc); m != noMCC {
+		return l.expiryByMCC[m]
+	}
+	return l.defaultExp
+}
+
+var unavailable = Result{Status: Declined, Reason: ReasonUnavailable}
+
+// UpsertAccount creates an account with a posted balance and credit limit,
+// or, when it exists, moves its posted balance by the difference between
+// balance and what the previous load set (so reloading the same portfolio
+// changes nothing, and activity since the last load is kept) and sets its
+// credit limit. The currency of an existing account cannot change.
+func (l *Ledger) UpsertAccount(id, currency string, balance, creditLimit int64) error {
+	if id == "" || len(currency) != 3 {
+		return fmt.Errorf("ledger: account %q: need an id and a three-letter currency", id)
+	}
+	if creditLimit < 0 {
+		return fmt.Errorf("ledger: account %q: negative credit limit", id)
+	}
+	e := Entry{Op: OpAccount, Account: id, Currency: currency, Amount: balance, Credit: creditLimit}
+	if a := l.accounts.get(id); a != nil {
+		return l.reloadAccount(a, &e)
+	}
+	s := &l.accounts.shards[l.accounts.shardOf(id)]
+	s.mu.Lock()
+	if a := s.m[id]; a != nil {
+		s.mu.Unlock()
+		return l.reloadAccount(a, &e)
+	}
+	defer s.mu.Unlock()
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	e.Time = l.now()
+	a := &account{id: id, currency: currency}
+	applyAccount(a, &e)
+	if !l.journal.append(&e) {
+		return l.Err()
+	}
+	a.lastSeq = e.Seq
+	s.m[id] = a
+	return nil
+}
+
+func (l *Ledger) reloadAccount(a *account, e *Entry) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	if a.currency != e.Currency {
+		return fmt.Errorf("ledger: account %q is in %s, not %s", a.id, a.currency, e.Currency)
+	}
+	if a.loaded == e.Amount && a.credit == e.Credit {
+		return nil
+	}
+	e.Time = l.now()
+	e.Currency = a.currency
+	applyAccount(a, e)
+	if !l.journal.append(e) {
+		return l.Err()
+	}
+	a.lastSeq = e.Seq
+	return nil
+}
+
+// applyAccount applies an account entry (creation or reload).
+func applyAccount(a *account, e *Entry) {
+	a.posted += e.Amount - a.loaded
+	a.loaded = e.Amount
+	a.credit = e.Credit
+	if a.currency == "" {
+		a.currency = e.Currency
+	}
+	e.Result = Result{Status: Approved, Posted: a.posted, Available: a.available(), Currency: a.currency, Seq: e.Seq}
+}
+
+// Authorize decides an authorization or advice and, when approved, places
+// or grows its hold — atomically for the account: idempotency, limits,
+// velocity, funds, hold. The caller answers after WaitDurable(Result.Seq).
+func (l *Ledger) Authorize(r *Authorize) Result {
+	if l.closed.Load() {
+		return unavailable
+	}
+	op := OpAuthorize
+	if r.Force {
+		op = OpAdvice
+	}
+	a := l.accounts.get(r.Account)
+	if a == nil {
+		return l.recordUnknown(&Entry{Op: op, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original,
+			Account: r.Account, Cardholder: r.Cardholder, Card: r.Card, MCC: r.MCC, Amount: r.Amount,
+			Currency: r.Currency, Force: r.Force, NoHold: r.NoHold, Partial: r.AllowPartial,
+			Time: r.At, Descriptor: r.Descriptor,
+			Result: Result{Status: Declined, Reason: ReasonAccountUnknown, Memo: r.Memo}})
+	}
+	a.mu.Lock()
+	if l.closed.Load() {
+		a.mu.Unlock()
+		return unavailable
+	}
+	if res, ok := l.requests.get(&r.Key); ok {
+		a.mu.Unlock()
+		res.Repeat = true
+		return res
+	}
+	at := l.timeOf(r.At)
+	e := Entry{Op: op, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original, Account: a.id,
+		Cardholder: r.Cardholder, Card: r.Card, MCC: r.MCC, Amount: r.Amount, Currency: a.currency,
+		Force: r.Force, NoHold: r.NoHold, Partial: r.AllowPartial, Time: time.Unix(0, at).UTC(),
+		Descriptor: r.Descriptor}
+	l.decide(a, r, at, &e.Result)
+	if e.Result.Status != Declined && !r.NoHold && e.Result.Approved > 0 {
+		e.Expires = time.Unix(0, at+l.expiryFor(r.MCC)).UTC()
+		if slot, ok := a.byLifecycle[r.Lifecycle]; ok && r.Lifecycle != (LifecycleKey{}) {
+			e.Result.HoldID = a.holds[slot].id
+		} else {
+			e.Result.HoldID = l.nextHold.Add(1)
+		}
+		for i := range r.Velocity {
+			e.VelDepth = max(e.VelDepth, uint16(min(max(r.Velocity[i].Count+1, 0), maxVelocityDepth)))
+		}
+	}
+	e.Result.Memo = r.Memo
+	l.applyAuthorize(a, &e)
+	return l.finish(a, &e)
+}
+
+// finish journals an applied entry, remembers its answer and unlocks the
+// account.
+func (l *Ledger) finish(a *account, e *Entry) Result {
+	if !l.journal.append(e) {
+		a.mu.Unlock()
+		return unavailable
+	}
+	a.lastSeq = e.Seq
+	if e.Key != (RequestKey{}) {
+		l.requests.put(&e.Key, &e.Result, e.Time.UnixNano())
+	}
+	a.mu.Unlock()
+	return e.Result
+}
+
+// recordUnknown journals and remembers the answer to a request whose
+// account the ledger does not know (RecordDecline of a card with no
+// account, say). It runs under the request's shard lock.
+func (l *Ledger) recordUnknown(e *Entry) Result {
+	s := l.requests.shard(&e.Key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.closed.Load() {
+		return unavailable
+	}
+	if res, ok := s.getLocked(&e.Key); ok {
+		res.Repeat = true
+		return res
+	}
+	e.Time = time.Unix(0, l.timeOf(e.Time)).UTC()
+	if !l.journal.append(e) {
+		return unavailable
+	}
+	if e.Key != (RequestKey{}) {
+		l.requests.putLocked(s, &e.Key, &e.Result, e.Time.UnixNano())
+	}
+	return e.Result
+}
+
+// Check evaluates an authorization exactly as Authorize would — limits,
+// velocity, funds — and records nothing. A known request returns its
+// remembered answer (Repeat set).
+func (l *Ledger) Check(r *Authorize) Result {
+	a := l.accounts.get(r.Account)
+	if a == nil {
+		return Result{Status: Declined, Reason: ReasonAccountUnknown, Memo: r.Memo}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if res, ok := l.requests.get(&r.Key); ok {
+		res.Repeat = true
+		return res
+	}
+	var res Result
+	l.decide(a, r, l.timeOf(r.At), &res)
+	res.Memo = r.Memo
+	res.Currency = a.currency
+	res.Posted = a.posted
+	res.Available = a.available() - res.Approved
+	if r.NoHold || res.Status == Declined {
+		res.Available = a.available()
+	}
+	return res
+}
+
+// decide evaluates an authorization against the account: currency, an
+// early reversal, per-authorization and interval limits, velocity, funds,
+// in that order; the first failure decides. It changes nothing.
+func (l *Ledger) decide(a *account, r *Authorize, at int64, res *Result) {
+	decline := func(why Reason) { res.Status, res.Reason, res.Approved = Declined, why, 0 }
+	res.Status, res.Reason, res.Approved = Approved, ReasonNone, r.Amount
+	switch {
+	case r.Currency != a.currency:
+		decline(ReasonCurrencyMismatch)
+		return
+	case r.Amount < 0:
+		decline(ReasonInvalidAmount)
+		return
+	case l.reversedEarly(a, r, at):
+		decline(ReasonAlreadyReversed)
+		return
+	case r.NoHold || r.Amount == 0 || r.Force:
+		return
+	}
+	avail := a.available()
+	partialOK := r.AllowPartial && avail > 0 && avail < r.Amount
+	amount := r.Amount
+
+	// Per-authorization and interval limits: both decline 61, so one pass
+	// finds whether any fails and the headroom they leave together.
+	var w windows
+	haveW := false
+	room := int64(math.MaxInt64)
+	for i := range r.Limits {
+		lim := &r.Limits[i]
+		if !limitApplies(lim, r.MCC) {
+			continue
+		}
+		left := lim.Amount
+		if lim.Interval != PerAuthorization {
+			if !haveW {
+				w, haveW = windowsAt(at), true
+			}
+			if s := a.scopeFor(lim.Scope, r.Card, r.Cardholder); s != nil {
+				left -= s.spent(lim, w)
+			}
+		}
+		room = min(room, left)
+	}
+	if amount > room {
+		if !partialOK || min(avail, room) <= 0 {
+			decline(ReasonLimitExceeded)
+			return
+		}
+		amount = min(avail, room)
+	}
+
+	for i := range r.Velocity {
+		v := &r.Velocity[i]
+		n := 0
+		if s := a.scopeFor(v.Scope, r.Card, r.Cardholder); s != nil {
+			n = s.vel.since(at-int64(v.Window), v.Count+1)
+		}
+		if n+1 > v.Count {
+			decline(ReasonVelocityExceeded)
+			return
+		}
+	}
+
+	if amount > avail {
+		if !partialOK {
+			decline(ReasonInsufficientFunds)
+			return
+		}
+		amount = avail
+	}
+	res.Approved = amount
+	if amount < r.Amount {
+		res.Status = PartiallyApproved
+	}
+}
+
+// reversedEarly reports whether a reversal that found nothing named this
+// authorization (by its original data, or by its life cycle when the
+// reversal had no original data), within the retention period.
+func (l *Ledger) reversedEarly(a *account, r *Authorize, at int64) bool {
+	if r.Original != (OriginalKey{}) {
+		if t, ok := a.revOriginal[r.Original]; ok && at-t < l.tombTTL {
+			return true
+		}
+	}
+	if r.Lifecycle != (LifecycleKey{}) {
+		if t, ok := a.revLifecycle[r.Lifecycle]; ok && at-t < l.tombTTL {
+			return true
+		}
+	}
+	return false
+}
+
+// applyAuthorize applies a decided authorization: the hold, the spend and
+// the velocity counts, and fills the balances after it.
+func (l *Ledger) applyAuthorize(a *account, e *Entry) {
+	res := &e.Result
+	res.Currency = a.currency
+	if res.Status != Declined && !e.NoHold && res.Approved > 0 {
+		at := e.Time.UnixNano()
+		w := windowsAt(at)
+		mcc := parseMCC(e.MCC)
+		part := holdPart{original: e.Original, amount: res.Approved, win: w}
+		exp := e.Expires.UnixNano()
+		slot, ok := a.byID[res.HoldID]
+		if ok {
+			h := &a.holds[slot]
+			h.more = append(h.more, part)
+			h.amount += res.Approved
+			a.indexOriginal(e.Original, slot)
+			if exp > h.expires {
+				h.expires = exp
+				l.expiry.pushHold(exp-at, holdDue{exp, a, h.id})
+			}
+		} else {
+			slot = a.newHold(hold{id: res.HoldID, lifecycle: e.Lifecycle, amount: res.Approved, placed: at,
+				expires: exp, card: e.Card, cardholder: e.Cardholder, mcc: mcc, first: part})
+			l.expiry.pushHold(exp-at, holdDue{exp, a, res.HoldID})
+		}
+		a.pending += res.Approved
+		h := &a.holds[slot]
+		a.count(h.card, h.cardholder, w, mcc, res.Approved)
+		res.Hold = h.amount
+		depth := int(e.VelDepth)
+		a.spend.vel.push(at, depth)
+		if s := scopeOf(&a.cards, e.Card, true); s != nil {
+			s.vel.push(at, depth)
+		}
+		if s := scopeOf(&a.holders, e.Cardholder, true); s != nil {
+			s.vel.push(at, depth)
+		}
+	}
+	res.Posted, res.Available = a.posted, a.available()
+}
+
+// Reverse releases what a reversal names: one authorization (by Original)
+// or a whole life cycle (by Lifecycle), fully or down to ActualAmount. A
+// reversal that finds nothing is answered approved and remembered, so the
+// original, should it come later, is declined as already reversed.
+func (l *Ledger) Reverse(r *Reverse) Result {
+	if l.closed.Load() {
+		return unavailable
+	}
+	e := Entry{Op: OpReverse, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original, Account: r.Account,
+		Card: r.Card, Amount: r.ActualAmount, Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
+	a := l.accounts.get(r.Account)
+	if a == nil {
+		e.Time = r.At
+		e.Result.Status = Approved
+		return l.recordUnknown(&e)
+	}
+	a.mu.Lock()
+	if l.closed.Load() {
+		a.mu.Unlock()
+		return unavailable
+	}
+	if res, ok := l.requests.get(&r.Key); ok {
+		a.mu.Unlock()
+		res.Repeat = true
+		return res
+	}
+	e.Time, e.Currency = time.Unix(0, l.timeOf(r.At)).UTC(), a.currency
+	l.applyReverse(a, &e)
+	return l.finish(a, &e)
+}
+
+// applyReverse finds and releases what a reversal names.
+func (l *Ledger) applyReverse(a *account, e *Entry) {
+	res := &e.Result
+	res.Status, res.Currency = Approved, a.currency
+	slot, part := int32(-1), -1
+	if e.Original != (OriginalKey{}) {
+		if s, ok := a.byOriginal[e.Original]; ok {
+			slot, part = s, a.holds[s].findPart(e.Original)
+		}
+	}
+	if slot < 0 && e.Lifecycle != (LifecycleKey{}) {
+		if s, ok := a.byLifecycle[e.Lifecycle]; ok {
+			slot = s
+		}
+	}
+	at := e.Time.UnixNano()
+	switch {
+	case slot >= 0:
+		h := &a.holds[slot]
+		res.HoldID = h.id
+		if part >= 0 {
+			want := h.part(part).amount
+			if e.Amount > 0 {
+				want -= e.Amount
+			}
+			res.Released = a.releasePart(h, part, want)
+			res.Hold = h.amount
+			if h.amount == 0 {
+				a.dropHold(slot)
+			}
+		} else {
+			want := h.amount
+			if e.Amount > 0 {
+				want -= e.Amount
+			}
+			res.Released = a.release(slot, want)
+			if _, open := a.byID[res.HoldID]; open {
+				res.Hold = a.holds[slot].amount
+			}
+		}
+	case e.Original != (OriginalKey{}):
+		if a.revOriginal == nil {
+			a.revOriginal = make(map[OriginalKey]int64)
+		}
+		a.revOriginal[e.Original] = at
+		l.expiry.pushTomb(tombDue{due: at + l.tombTTL, acct: a, original: e.Original})
+	case e.Lifecycle != (LifecycleKey{}):
+		if a.revLifecycle == nil {
+			a.revLifecycle = make(map[LifecycleKey]int64)
+		}
+		a.revLifecycle[e.Lifecycle] = at
+		l.expiry.pushTomb(tombDue{due: at + l.tombTTL, acct: a, lifecycle: e.Lifecycle})
+	}
+	res.Approved = res.Released
+	res.Posted, res.Available = a.posted, a.available()
+}
+
+// RecordDecline records a decision made before the ledger. Nothing changes
+// but the journal and the request's remembered answer.
+func (l *Ledger) RecordDecline(r *Decline) Result {
+	if l.closed.Load() {
+		return unavailable
+	}
+	e := Entry{Op: OpDecline, Key: r.Key, Account: r.Account, Card: r.Card, Descriptor: r.Descriptor,
+		Result: Result{Status: Declined, Reason: ReasonExternal, Memo: r.Memo}}
+	a := l.accounts.get(r.Account)
+	if a == nil {
+		e.Time = r.At
+		return l.recordUnknown(&e)
+	}
+	a.mu.Lock()
+	if l.closed.Load() {
+		a.mu.Unlock()
+		return unavailable
+	}
+	if res, ok := l.requests.get(&r.Key); ok {
+		a.mu.Unlock()
+		res.Repeat = true
+		return res
+	}
+	e.Time, e.Currency = time.Unix(0, l.timeOf(r.At)).UTC(), a.currency
+	e.Result.Currency, e.Result.Posted, e.Result.Available = a.currency, a.posted, a.available()
+	return l.finish(a, &e)
+}
+
+// lockFor locks the account of a non-authorization request, answering a
+// repeat, an unknown account or a closed ledger itself (done = true).
+func (l *Ledger) lockFor(id string, key *RequestKey, e *Entry, at time.Time) (a *account, res Result, done bool) {
+	if l.closed.Load() {
+		return nil, unavailable, true
+	}
+	a = l.accounts.get(id)
+	if a == nil {
+		e.Time = at
+		e.Result.Status, e.Result.Reason = Declined, ReasonAccountUnknown
+		return nil, l.recordUnknown(e), true
+	}
+	a.mu.Lock()
+	if l.closed.Load() {
+		a.mu.Unlock()
+		return nil, unavailable, true
+	}
+	if res, ok := l.requests.get(key); ok {
+		a.mu.Unlock()
+		res.Repeat = true
+		return nil, res, true
+	}
+	e.Time, e.Currency = time.Unix(0, l.timeOf(at)).UTC(), a.currency
+	return a, Result{}, false
+}
+
+// Capture posts a presentment: the hold it names becomes a posting of the
+// captured amount, and the spend counters follow the captured amount.
+func (l *Ledger) Capture(c *Capture) Result {
+	e := Entry{Op: OpCapture, Key: c.Key, Lifecycle: c.Lifecycle, Account: c.Account, MCC: c.MCC,
+		Amount: c.Amount, HoldRef: c.HoldID, Descriptor: c.Descriptor, Result: Result{Memo: c.Memo}}
+	a, res, done := l.lockFor(c.Account, &c.Key, &e, c.At)
+	if done {
+		return res
+	}
+	slot, found := a.byID[c.HoldID]
+	if c.HoldID == 0 || !found {
+		slot, found = a.byLifecycle[c.Lifecycle]
+		found = found && c.Lifecycle != (LifecycleKey{})
+	}
+	if found {
+		e.Result.HoldID = a.holds[slot].id
+	}
+	applyCapture(a, &e)
+	return l.finish(a, &e)
+}
+
+// applyCapture posts a capture of the hold e.Result.HoldID (0: none).
+func applyCapture(a *account, e *Entry) {
+	res := &e.Result
+	res.Status, res.Approved, res.Currency = Approved, e.Amount, a.currency
+	if slot, ok := a.byID[res.HoldID]; ok && res.HoldID != 0 {
+		h := &a.holds[slot]
+		if d := e.Amount - h.amount; d > 0 {
+			last := h.part(h.parts() - 1)
+			a.count(h.card, h.cardholder, last.win, h.mcc, d)
+		} else if e.Amount >= 0 {
+			for i := h.parts() - 1; i >= 0 && d < 0; i-- {
+				p := h.part(i)
+				take := min(p.amount, -d)
+				a.count(h.card, h.cardholder, p.win, h.mcc, -take)
+				d += take
+			}
+		}
+		res.Released = h.amount
+		a.pending -= h.amount
+		for i := 0; i < h.parts(); i++ {
+			h.part(i).amount = 0
+		}
+		h.amount = 0
+		a.dropHold(slot)
+	} else {
+		res.HoldID = 0
+		if e.Amount > 0 {
+			a.count("", "", windowsAt(e.Time.UnixNano()), parseMCC(e.MCC), e.Amount)
+		}
+	}
+	a.posted -= e.Amount
+	res.Posted, res.Available = a.posted, a.available()
+}
+
+// Release is an operator's release of a hold, whole or in part.
+func (l *Ledger) Release(r *Release) Result {
+	e := Entry{Op: OpRelease, Key: r.Key, Account: r.Account, Amount: r.Amount, HoldRef: r.HoldID,
+		Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
+	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	if done {
+		return res
+	}
+	applyRelease(a, &e)
+	return l.finish(a, &e)
+}
+
+func applyRelease(a *account, e *Entry) {
+	res := &e.Result
+	res.Currency = a.currency
+	slot, ok := a.byID[e.HoldRef]
+	switch {
+	case !ok || e.HoldRef == 0:
+		res.Status, res.Reason = Declined, ReasonHoldUnknown
+	case e.Amount < 0:
+		res.Status, res.Reason = Declined, ReasonInvalidAmount
+	default:
+		want := a.holds[slot].amount
+		if e.Amount > 0 {
+			want = min(want, e.Amount)
+		}
+		res.Status, res.HoldID = Approved, e.HoldRef
+		res.Released = a.release(slot, want)
+		res.Approved = res.Released
+		if s, open := a.byID[e.HoldRef]; open {
+			res.Hold = a.holds[s].amount
+		}
+	}
+	res.Posted, res.Available = a.posted, a.available()
+}
+
+// Adjust funds or debits an account (operator or program), idempotently.
+func (l *Ledger) Adjust(r *Adjust) Result {
+	e := Entry{Op: OpAdjust, Key: r.Key, Account: r.Account, Amount: r.Amount, Force: r.Force,
+		Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
+	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	if done {
+		return res
+	}
+	applyAdjust(a, &e)
+	return l.finish(a, &e)
+}
+
+func applyAdjust(a *account, e *Entry) {
+	res := &e.Result
+	res.Currency = a.currency
+	if e.Amount < 0 && -e.Amount > a.available() && !e.Force {
+		res.Status, res.Reason = Declined, ReasonInsufficientFunds
+	} else {
+		res.Status, res.Approved = Approved, e.Amount
+		a.posted += e.Amount
+	}
+	res.Posted, res.Available = a.posted, a.available()
+}
+
+// ExpireDue releases up to max holds whose expiry is at or before now,
+// journaling each, and forgets early reversals older than the retention.
+// It returns how many holds it released. Call it from a ticker.
+func (l *Ledger) ExpireDue(now time.Time, max int) int {
+	if max <= 0 || l.closed.Load() {
+		return 0
+	}
+	at := now.UnixNano()
+	released := 0
+	for _, d := range l.expiry.due(at, max, nil) {
+		a := d.acct
+		a.mu.Lock()
+		slot, ok := a.byID[d.holdID]
+		if ok && a.holds[slot].expires == d.due && !l.closed.Load() {
+			e := Entry{Op: OpExpire, Account: a.id, Currency: a.currency, HoldRef: d.holdID,
+				Time: time.Unix(0, at).UTC()}
+			applyExpire(a, &e)
+			l.finish(a, &e) // unlocks
+			l.metrics.expired.Add(1)
+			released++
+			continue
+		}
+		a.mu.Unlock()
+	}
+	for _, d := range l.expiry.dueTombs(at, max, nil) {
+		a := d.acct
+		a.mu.Lock()
+		if t, ok := a.revOriginal[d.original]; ok && d.original != (OriginalKey{}) && t+l.tombTTL <= at {
+			delete(a.revOriginal, d.original)
+		}
+		if t, ok := a.revLifecycle[d.lifecycle]; ok && d.lifecycle != (LifecycleKey{}) && t+l.tombTTL <= at {
+			delete(a.revLifecycle, d.lifecycle)
+		}
+		a.mu.Unlock()
+	}
+	return released
+}
+
+func applyExpire(a *account, e *Entry) {
+	res := &e.Result
+	res.Status, res.Currency, res.HoldID = Approved, a.currency, e.HoldRef
+	if slot, ok := a.byID[e.HoldRef]; ok && e.HoldRef != 0 {
+		res.Released = a.release(slot, a.holds[slot].amount)
+	}
+	res.Posted, res.Available = a.posted, a.available()
+}
+
+// Lookup returns the remembered answer of a request (Repeat set).
+func (l *Ledger) Lookup(k RequestKey) (Result, bool) {
+	res, ok := l.requests.get(&k)
+	res.Repeat = ok
+	return res, ok
+}
+
+// Balance returns an account's balances.
+func (l *Ledger) Balance(id string) (Balance, bool) {
+	a := l.accounts.get(id)
+	if a == nil {
+		return Balance{}, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return Balance{Currency: a.currency, Posted: a.posted, CreditLimit: a.credit, Pending: a.pending,
+		Available: a.available()}, true
+}
+
+// Holds returns an account's open holds, oldest first.
+func (l *Ledger) Holds(id string) []HoldInfo {
+	a := l.accounts.get(id)
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	var out []HoldInfo
+	for i := range a.holds {
+		if a.holds[i].id != 0 {
+			out = append(out, a.holdInfo(&a.holds[i]))
+		}
+	}
+	a.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// WaitDurable blocks until the entry seq (a Result.Seq) is durable.
+func (l *Ledger) WaitDurable(ctx context.Context, seq uint64) error {
+	return l.journal.waitDurable(ctx, seq)
+}
+
+// OnDurable runs fn once seq is durable: on the committer goroutine after
+// the batch that holds it, or at once on the caller when it already is.
+// fn must be quick and must not block. If the journal fails, fn never
+// runs (see Err).
+func (l *Ledger) OnDurable(seq uint64, fn func()) { l.journal.onDurable(seq, fn) }
+
+// DurableSeq is the newest durable sequence number: every entry up to it
+// is on disk.
+func (l *Ledger) DurableSeq() uint64 { return l.journal.durable.Load() }
+
+// ReadJournal appends to buf[:0] up to max durable entries with sequence
+// numbers ≥ from, in order, and returns them. Entries the feed already
+// acknowledged may be gone.
+func (l *Ledger) ReadJournal(from uint64, max int, buf []Entry) ([]Entry, error) {
+	buf = buf[:0]
+	if l.store == nil || max <= 0 {
+		return buf, nil
+	}
+	durable := l.DurableSeq()
+	if from == 0 {
+		from = 1
+	}
+	if from > durable {
+		return buf, nil
+	}
+	err := l.store.scanJournal(from, func(seq uint64, b []byte) error {
+		if seq > durable || len(buf) >= max {
+			return errStop
+		}
+		if len(buf) < cap(buf) {
+			buf = buf[:len(buf)+1]
+		} else {
+			buf = append(buf, Entry{})
+		}
+		e := &buf[len(buf)-1]
+		if err := decodeEntry(b, e); err != nil {
+			return err
+		}
+		if e.Seq != seq {
+			return fmt.Errorf("%w: entry %d found where %d belongs", errCorrupt, e.Seq, seq)
+		}
+		return nil
+	})
+	if err != nil {
+		return buf, fmt.Errorf("ledger: reading the journal from %d: %w", from, err)
+	}
+	return buf, nil
+}
+
+// Ack tells the ledger that the feed shipped every entry ≤ upTo; the
+// journal may drop them once a checkpoint covers them too.
+func (l *Ledger) Ack(upTo uint64) error {
+	if l.store == nil {
+		return nil
+	}
+	if upTo > l.DurableSeq() {
+		return fmt.Errorf("ledger: ack of %d beyond the durable %d", upTo, l.DurableSeq())
+	}
+	l.store.ack(upTo)
+	if err := l.store.trim(); err != nil && !errors.Is(err, ErrClosed) {
+		return fmt.Errorf("ledger: trimming the journal: %w", err)
+	}
+	return nil
+}
+
+// Backlog is what the feed has not acknowledged: durable entries, and the
+// bytes of the journal that hold them.
+func (l *Ledger) Backlog() (entries, bytes uint64) {
+	if l.store == nil {
+		return 0, 0
+	}
+	return l.store.backlog(l.DurableSeq())
+}

@@ -1,0 +1,298 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+)
+
+// The checkpoint encoding of an account's state and of remembered
+// requests. Maps are written in sorted order so that the same state always
+// encodes to the same bytes.
+
+const snapshotVersion = 1
+
+func appendTotals(b []byte, t *totals) []byte {
+	for _, w := range t.win {
+		b = binary.AppendVarint(b, int64(w))
+	}
+	for _, v := range t.amt {
+		b = binary.AppendVarint(b, v)
+	}
+	return b
+}
+
+func (d *decoder) totals(t *totals) {
+	for i := range t.win {
+		t.win[i] = int32(d.varint())
+	}
+	for i := range t.amt {
+		t.amt[i] = d.varint()
+	}
+}
+
+func appendScope(b []byte, s *scopeSpend) []byte {
+	b = appendTotals(b, &s.all)
+	mccs := make([]int, 0, len(s.byMCC))
+	for m := range s.byMCC {
+		mccs = append(mccs, int(m))
+	}
+	sort.Ints(mccs)
+	b = binary.AppendUvarint(b, uint64(len(mccs)))
+	for _, m := range mccs {
+		b = binary.AppendUvarint(b, uint64(m))
+		b = appendTotals(b, s.byMCC[uint16(m)])
+	}
+	r := &s.vel
+	b = binary.AppendUvarint(b, uint64(len(r.at)))
+	b = binary.AppendUvarint(b, uint64(r.n))
+	for i := 0; i < r.n; i++ {
+		b = binary.AppendVarint(b, r.at[(r.head-r.n+i+len(r.at))%len(r.at)])
+	}
+	return b
+}
+
+func (d *decoder) scope(s *scopeSpend) {
+	d.totals(&s.all)
+	n := d.uvarint()
+	if n > 10000 {
+		d.fail("too many categories")
+		return
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		m := uint16(d.uvarint())
+		t := new(totals)
+		d.totals(t)
+		if s.byMCC == nil {
+			s.byMCC = make(map[uint16]*totals, n)
+		}
+		s.byMCC[m] = t
+	}
+	depth, cnt := d.uvarint(), d.uvarint()
+	if depth > maxVelocityDepth || cnt > depth {
+		d.fail("bad velocity ring")
+		return
+	}
+	if depth > 0 {
+		s.vel.at = make([]int64, depth)
+		for i := uint64(0); i < cnt; i++ {
+			s.vel.at[i] = d.varint()
+		}
+		s.vel.n, s.vel.head = int(cnt), int(cnt%depth)
+	}
+}
+
+func appendScopes(b []byte, m map[string]*scopeSpend) []byte {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	for _, id := range ids {
+		b = appendString(b, id)
+		b = appendScope(b, m[id])
+	}
+	return b
+}
+
+func (d *decoder) scopes() map[string]*scopeSpend {
+	n := d.uvarint()
+	if n == 0 || d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.fail("too many scopes")
+		return nil
+	}
+	m := make(map[string]*scopeSpend, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		id := d.str("")
+		s := new(scopeSpend)
+		d.scope(s)
+		m[id] = s
+	}
+	return m
+}
+
+// encodeAccount appends an account's state; the caller holds its lock.
+func encodeAccount(b []byte, a *account) []byte {
+	b = append(b, snapshotVersion)
+	b = appendString(b, a.currency)
+	for _, v := range [...]int64{a.posted, a.credit, a.pending, a.loaded} {
+		b = binary.AppendVarint(b, v)
+	}
+	b = binary.AppendUvarint(b, a.lastSeq)
+	b = appendScope(b, &a.spend)
+	b = appendScopes(b, a.cards)
+	b = appendScopes(b, a.holders)
+
+	ids := make([]uint64, 0, len(a.byID))
+	for id := range a.byID {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	for _, id := range ids {
+		h := &a.holds[a.byID[id]]
+		b = binary.AppendUvarint(b, h.id)
+		b = append(b, h.lifecycle[:]...)
+		b = binary.AppendVarint(b, h.placed)
+		b = binary.AppendVarint(b, h.expires)
+		b = appendString(b, h.card)
+		b = appendString(b, h.cardholder)
+		b = binary.AppendUvarint(b, uint64(h.mcc))
+		b = binary.AppendUvarint(b, uint64(h.parts()))
+		for i := 0; i < h.parts(); i++ {
+			p := h.part(i)
+			b = append(b, p.original[:]...)
+			b = binary.AppendVarint(b, p.amount)
+			for _, w := range p.win {
+				b = binary.AppendVarint(b, int64(w))
+			}
+		}
+	}
+	origs := make([]OriginalKey, 0, len(a.revOriginal))
+	for k := range a.revOriginal {
+		origs = append(origs, k)
+	}
+	sort.Slice(origs, func(i, j int) bool { return string(origs[i][:]) < string(origs[j][:]) })
+	b = binary.AppendUvarint(b, uint64(len(origs)))
+	for _, k := range origs {
+		b = append(b, k[:]...)
+		b = binary.AppendVarint(b, a.revOriginal[k])
+	}
+	lcs := make([]LifecycleKey, 0, len(a.revLifecycle))
+	for k := range a.revLifecycle {
+		lcs = append(lcs, k)
+	}
+	sort.Slice(lcs, func(i, j int) bool { return string(lcs[i][:]) < string(lcs[j][:]) })
+	b = binary.AppendUvarint(b, uint64(len(lcs)))
+	for _, k := range lcs {
+		b = append(b, k[:]...)
+		b = binary.AppendVarint(b, a.revLifecycle[k])
+	}
+	return b
+}
+
+// decodeAccount rebuilds an account, its holds' indexes and their expiry.
+func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
+	d := decoder{b: v}
+	if ver := d.byte1(); ver != snapshotVersion {
+		return nil, fmt.Errorf("%w: %w: version %d", errCorrupt, errCheckpoint, ver)
+	}
+	a := &account{id: id, currency: d.str("")}
+	a.posted, a.credit, a.pending, a.loaded = d.varint(), d.varint(), d.varint(), d.varint()
+	a.lastSeq = d.uvarint()
+	d.scope(&a.spend)
+	a.cards = d.scopes()
+	a.holders = d.scopes()
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		return nil, fmt.Errorf("%w: %d holds", errCorrupt, n)
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		var h hold
+		h.id = d.uvarint()
+		d.bytes(h.lifecycle[:])
+		h.placed, h.expires = d.varint(), d.varint()
+		h.card, h.cardholder = d.str(""), d.str("")
+		h.mcc = uint16(d.uvarint())
+		parts := d.uvarint()
+		if parts == 0 || parts > uint64(len(d.b)) {
+			return nil, fmt.Errorf("%w: hold %d has %d parts", errCorrupt, h.id, parts)
+		}
+		for j := uint64(0); j < parts && d.err == nil; j++ {
+			var p holdPart
+			d.bytes(p.original[:])
+			p.amount = d.varint()
+			for k := range p.win {
+				p.win[k] = int32(d.varint())
+			}
+			if j == 0 {
+				h.first = p
+			} else {
+				h.more = append(h.more, p)
+			}
+			h.amount += p.amount
+		}
+		slot := a.newHold(h)
+		for j := 1; j < h.parts(); j++ {
+			a.indexOriginal(h.part(j).original, slot)
+		}
+		l.expiry.pushHold(h.expires-h.placed, holdDue{h.expires, a, h.id})
+		l.nextHold.Store(max(l.nextHold.Load(), h.id))
+	}
+	for i, n := uint64(0), d.uvarint(); i < n && d.err == nil; i++ {
+		var k OriginalKey
+		d.bytes(k[:])
+		at := d.varint()
+		if a.revOriginal == nil {
+			a.revOriginal = make(map[OriginalKey]int64)
+		}
+		a.revOriginal[k] = at
+		l.expiry.tombs.push(tombDue{due: at + l.tombTTL, acct: a, original: k})
+	}
+	for i, n := uint64(0), d.uvarint(); i < n && d.err == nil; i++ {
+		var k LifecycleKey
+		d.bytes(k[:])
+		at := d.varint()
+		if a.revLifecycle == nil {
+			a.revLifecycle = make(map[LifecycleKey]int64)
+		}
+		a.revLifecycle[k] = at
+		l.expiry.tombs.push(tombDue{due: at + l.tombTTL, acct: a, lifecycle: k})
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("trailing bytes")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return a, nil
+}
+
+func encodeRequest(b []byte, k *RequestKey, r *storedResult) []byte {
+	b = append(b, k[:]...)
+	b = binary.AppendVarint(b, r.at)
+	res := &r.res
+	b = append(b, byte(res.Status), byte(res.Reason))
+	for _, v := range [...]int64{res.Approved, int64(res.HoldID), res.Hold, res.Released, res.Posted, res.Available} {
+		b = binary.AppendVarint(b, v)
+	}
+	b = appendString(b, res.Currency)
+	b = binary.AppendUvarint(b, res.Seq)
+	return append(b, res.Memo[:]...)
+}
+
+// decodeRequests reads a run of remembered requests.
+func (l *Ledger) decodeRequests(v []byte) error {
+	d := decoder{b: v}
+	currencies := map[string]string{}
+	for len(d.b) > 0 && d.err == nil {
+		var k RequestKey
+		var r storedResult
+		d.bytes(k[:])
+		r.at = d.varint()
+		res := &r.res
+		res.Status, res.Reason = Status(d.byte1()), Reason(d.byte1())
+		res.Approved, res.HoldID, res.Hold = d.varint(), uint64(d.varint()), d.varint()
+		res.Released, res.Posted, res.Available = d.varint(), d.varint(), d.varint()
+		cur := d.str("")
+		if c, ok := currencies[cur]; ok {
+			cur = c
+		} else {
+			currencies[cur] = cur
+		}
+		res.Currency = cur
+		res.Seq = d.uvarint()
+		d.bytes(res.Memo[:])
+		if d.err == nil {
+			l.requests.put(&k, res, r.at)
+		}
+	}
+	if d.err != nil {
+		return fmt.Errorf("remembered requests: %w", d.err)
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+package ledger
+
+// Spend counters and velocity rings. Both are kept per scope: the account
+// itself, and each card and cardholder of the account (the portfolio ties
+// every card and cardholder to one account, so their counters live under
+// the account's lock).
+
+// windows are the calendar windows (UTC) a moment falls in: day number,
+// week number (weeks start on Monday), month number and year, all counted
+// from the Unix epoch.
+type windows [4]int32
+
+const (
+	winDay = iota
+	winWeek
+	winMonth
+	winYear
+)
+
+const nanosPerDay = 86400 * 1e9
+
+// windowsAt returns the calendar windows of a Unix time in nanoseconds.
+func windowsAt(unixNano int64) windows {
+	day := unixNano / nanosPerDay
+	if unixNano < 0 && unixNano%nanosPerDay != 0 {
+		day--
+	}
+	// 1970-01-01 was a Thursday: Monday-based weeks start 3 days earlier.
+	week := (day + 3) / 7
+	if day+3 < 0 && (day+3)%7 != 0 {
+		week--
+	}
+	y, m := civilFromDays(day)
+	return windows{int32(day), int32(week), int32(y*12 + m - 1), int32(y)}
+}
+
+// civilFromDays converts days since 1970-01-01 into a proleptic Gregorian
+// year and month (H. Hinnant's algorithm), without time.Time's cost.
+func civilFromDays(z int64) (year, month int64) {
+	z += 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m
+}
+
+// totals are one scope's approved spend in its current windows (day, week,
+// month, year) and all time. A window older than the current one no longer
+// matters to any limit: amounts added to or released from it are dropped
+// for that interval only.
+type totals struct {
+	win windows
+	amt [5]int64
+}
+
+// add counts delta (negative for a release) as spent in the windows w.
+func (t *totals) add(w windows, delta int64) {
+	for i := range w {
+		if w[i] > t.win[i] {
+			t.win[i] = w[i]
+			t.amt[i] = 0
+		}
+		if w[i] == t.win[i] {
+			t.amt[i] += delta
+		}
+	}
+	t.amt[4] += delta
+}
+
+// in returns the spend of the interval's window that contains w.
+func (t *totals) in(iv Interval, w windows) int64 {
+	switch iv {
+	case AllTime:
+		return t.amt[4]
+	case Daily, Weekly, Monthly, Yearly:
+		i := int(iv) - int(Daily)
+		if t.win[i] == w[i] {
+			return t.amt[i]
+		}
+	}
+	return 0
+}
+
+// velocityRing keeps the times of the most recent approvals of a scope,
+// as many as the deepest velocity control asked for (bounded by
+// maxVelocityDepth).
+type velocityRing struct {
+	at   []int64 // unix nanoseconds, ring order
+	head int     // next write
+	n    int
+}
+
+const (
+	minVelocityDepth = 4
+	maxVelocityDepth = 4096
+)
+
+// push records an approval at t, growing the ring to depth first.
+func (r *velocityRing) push(t int64, depth int) {
+	r.grow(depth)
+	r.at[r.head] = t
+	r.head = (r.head + 1) % len(r.at)
+	if r.n < len(r.at) {
+		r.n++
+	}
+}
+
+func (r *velocityRing) grow(depth int) {
+	if depth < minVelocityDepth {
+		depth = minVelocityDepth
+	}
+	if depth > maxVelocityDepth {
+		depth = maxVelocityDepth
+	}
+	if depth <= len(r.at) {
+		return
+	}
+	at := make([]int64, depth)
+	// oldest first
+	for i := 0; i < r.n; i++ {
+		at[i] = r.at[(r.head-r.n+i+len(r.at))%len(r.at)]
+	}
+	r.at, r.head = at, r.n%depth
+}
+
+// since counts approvals strictly after t, stopping once it reaches limit.
+func (r *velocityRing) since(t int64, limit int) int {
+	c := 0
+	for i := 1; i <= r.n && c < limit; i++ {
+		if r.at[(r.head-i+len(r.at))%len(r.at)] <= t {
+			break
+		}
+		c++
+	}
+	return c
+}
+
+// scopeSpend is everything counted for one scope.
+type scopeSpend struct {
+	all   totals
+	byMCC map[uint16]*totals
+	vel   velocityRing
+}
+
+// add counts delta in the windows w, in the all-category totals and in
+// the merchant category's.
+func (s *scopeSpend) add(w windows, mcc uint16, delta int64) {
+	s.all.add(w, delta)
+	if mcc == noMCC {
+		return
+	}
+	t := s.byMCC[mcc]
+	if t == nil {
+		if s.byMCC == nil {
+			s.byMCC = make(map[uint16]*totals, 2)
+		}
+		t = new(totals)
+		s.byMCC[mcc] = t
+	}
+	t.add(w, delta)
+}
+
+// spent returns what the limit counts in the window of w.
+func (s *scopeSpend) spent(l *Limit, w windows) int64 {
+	if len(l.Categories) == 0 {
+		return s.all.in(l.Interval, w)
+	}
+	var sum int64
+	for _, c := range l.Categories {
+		if m := parseMCC(c); m != noMCC {
+			if t := s.byMCC[m]; t != nil {
+				sum += t.in(l.Interval, w)
+			}
+		}
+	}
+	return sum
+}
+
+// noMCC marks a missing or malformed merchant category code.
+const noMCC = 0xFFFF
+
+// parseMCC reads a four-digit merchant category code.
+func parseMCC(s string) uint16 {
+	if len(s) != 4 {
+		return noMCC
+	}
+	var v uint16
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return noMCC
+		}
+		v = v*10 + uint16(c-'0')
+	}
+	return v
+}
+
+// limitApplies reports whether a category-restricted limit covers mcc.
+func limitApplies(l *Limit, mcc string) bool {
+	if len(l.Categories) == 0 {
+		return true
+	}
+	for _, c := range l.Categories {
+		if c == mcc {
+			return true
+		}
+	}
+	return false
+}

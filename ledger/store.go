@@ -1,0 +1,228 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// store is the ledger's Pebble database. Its keys:
+//
+//	j<first seq, 8 bytes BE>              a chunk of journal entries, each after a 4-byte length
+//	m/ack                                 the feed's acknowledged sequence number
+//	m/checkpoint                          the newest complete checkpoint: generation, sequence
+//	c<gen, 8 bytes BE>a<account id>       an account's state in that checkpoint
+//	c<gen, 8 bytes BE>r<part, 4 bytes BE> a run of remembered requests in that checkpoint
+//
+// A checkpoint is written in the background; its meta key is written last
+// and synced, so a checkpoint is either complete or ignored.
+type store struct {
+	db *pebble.DB
+
+	mu       sync.Mutex
+	chunks   []chunkMeta // journal chunks still in Pebble, oldest first
+	acked    uint64      // the feed's acknowledgement
+	ackDirty bool
+	ckptSeq  uint64 // journal entries after this rebuild the state
+	trimmed  uint64 // entries ≤ this are deleted
+}
+
+type chunkMeta struct {
+	first, last uint64
+	bytes       int
+}
+
+var (
+	keyAck        = []byte("m/ack")
+	keyCheckpoint = []byte("m/checkpoint")
+)
+
+func journalKey(first uint64) []byte {
+	k := make([]byte, 9)
+	k[0] = 'j'
+	binary.BigEndian.PutUint64(k[1:], first)
+	return k
+}
+
+func checkpointPrefix(gen uint64, kind byte) []byte {
+	k := make([]byte, 10, 64)
+	k[0] = 'c'
+	binary.BigEndian.PutUint64(k[1:], gen)
+	k[9] = kind
+	return k
+}
+
+// writeBatch writes pending entries [first, last], split into chunks, and
+// the feed's acknowledgement when it moved, as one batch.
+func (s *store) writeBatch(buf []byte, first, last uint64, sync bool) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	var metas [16]chunkMeta
+	chunks := metas[:0]
+	seq, start, chunkFirst := first, 0, first
+	cut := func(end int) error {
+		chunks = append(chunks, chunkMeta{first: chunkFirst, last: seq - 1, bytes: end - start})
+		return b.Set(journalKey(chunkFirst), buf[start:end], nil)
+	}
+	for pos := 0; pos < len(buf); {
+		end := pos + entryHeader + int(binary.LittleEndian.Uint32(buf[pos:]))
+		if end-start > chunkBytes && pos > start {
+			if err := cut(pos); err != nil {
+				return err
+			}
+			start, chunkFirst = pos, seq
+		}
+		pos = end
+		seq++
+	}
+	if seq-1 != last {
+		return fmt.Errorf("batch holds entries %d–%d, expected through %d", first, seq-1, last)
+	}
+	if err := cut(len(buf)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.ackDirty {
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], s.acked)
+		if err := b.Set(keyAck, v[:], nil); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		s.ackDirty = false
+	}
+	s.mu.Unlock()
+	if err := b.Commit(pebbleSync(sync)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.chunks = append(s.chunks, chunks...)
+	s.mu.Unlock()
+	return nil
+}
+
+// eachEntry calls fn with every encoded entry of a chunk.
+func eachEntry(chunk []byte, fn func(b []byte) error) error {
+	for pos := 0; pos < len(chunk); {
+		if len(chunk)-pos < entryHeader {
+			return fmt.Errorf("%w: short chunk", errCorrupt)
+		}
+		n := int(binary.LittleEndian.Uint32(chunk[pos:]))
+		pos += entryHeader
+		if n > len(chunk)-pos {
+			return fmt.Errorf("%w: entry past its chunk", errCorrupt)
+		}
+		if err := fn(chunk[pos : pos+n]); err != nil {
+			return err
+		}
+		pos += n
+	}
+	return nil
+}
+
+// scanJournal calls fn for every stored entry with seq ≥ from, in order,
+// until fn returns errStop or an error.
+func (s *store) scanJournal(from uint64, fn func(seq uint64, b []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("j"), UpperBound: []byte("k")})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	// The chunk holding `from` starts at or before it.
+	if !it.SeekLT(journalKey(from + 1)) {
+		it.First()
+	}
+	for ; it.Valid(); it.Next() {
+		k := it.Key()
+		if len(k) != 9 {
+			return fmt.Errorf("%w: journal key of %d bytes", errCorrupt, len(k))
+		}
+		seq := binary.BigEndian.Uint64(k[1:])
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		err = eachEntry(v, func(b []byte) error {
+			defer func() { seq++ }()
+			if seq < from {
+				return nil
+			}
+			return fn(seq, b)
+		})
+		if errors.Is(err, errStop) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+var errStop = errors.New("stop")
+
+// ack records the feed's acknowledgement; it is written with the next
+// batch and trims entries the checkpoint no longer needs.
+func (s *store) ack(upTo uint64) {
+	s.mu.Lock()
+	if upTo > s.acked {
+		s.acked, s.ackDirty = upTo, true
+	}
+	s.mu.Unlock()
+}
+
+// trim deletes the journal chunks that both the feed and the newest
+// checkpoint are done with. Losing a trim in a crash costs nothing: the
+// entries are deleted again after the next acknowledgement.
+func (s *store) trim() error {
+	s.mu.Lock()
+	limit := min(s.acked, s.ckptSeq)
+	i := 0
+	for i < len(s.chunks) && s.chunks[i].last <= limit {
+		i++
+	}
+	if i == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	end := s.chunks[i-1].last
+	s.chunks = append(s.chunks[:0], s.chunks[i:]...)
+	s.trimmed = end
+	s.mu.Unlock()
+	return s.db.DeleteRange(journalKey(0), journalKey(end+1), pebble.NoSync)
+}
+
+// backlog is what the feed has not acknowledged yet, counted in entries
+// up to durable and in the bytes of the chunks that hold them.
+func (s *store) backlog(durable uint64) (entries, bytes uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if durable > s.acked {
+		entries = durable - s.acked
+	}
+	for i := len(s.chunks) - 1; i >= 0 && s.chunks[i].last > s.acked; i-- {
+		bytes += uint64(s.chunks[i].bytes)
+	}
+	return entries, bytes
+}
+
+func (s *store) getUint64s(key []byte, dst ...*uint64) (bool, error) {
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer closer.Close()
+	if len(v) != 8*len(dst) {
+		return false, fmt.Errorf("%w: %s has %d bytes", errCorrupt, key, len(v))
+	}
+	for i, p := range dst {
+		*p = binary.BigEndian.Uint64(v[8*i:])
+	}
+	return true, nil
+}
