@@ -1028,3 +1028,29 @@ func (l *Ledger) Backlog() (entries, bytes uint64) {
 	}
 	return l.store.backlog(l.DurableSeq())
 }
+
+// Spent returns what a scope (the account, one of its cards or one of its
+// cardholders: id) has spent in the window of interval that contains at,
+// counting only categories when given — exactly what a limit with those
+// settings counts.
+func (l *Ledger) Spent(account string, scope Scope, id string, interval Interval, categories []string, at time.Time) int64 {
+	a := l.accounts.get(account)
+	if a == nil {
+		return 0
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var s *scopeSpend
+	switch scope {
+	case ScopeAccount:
+		s = &a.spend
+	case ScopeCard:
+		s = scopeOf(&a.cards, id, false)
+	case ScopeCardholder:
+		s = scopeOf(&a.holders, id, false)
+	}
+	if s == nil {
+		return 0
+	}
+	return s.spent(&Limit{Interval: interval, Categories: categories}, windowsAt(at.UnixNano()))
+}
