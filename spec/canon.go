@@ -190,6 +190,11 @@ type Authorization struct {
 	TCC              string // Mastercard DE 48 transaction category code
 	PINBlockPresent  bool   // field 52 present (the block itself is not kept)
 
+	// As received, so that BuildRequest can put them back on the wire:
+	POSData             string // Visa 60 / Mastercard DE 61, positional characters
+	AuthCharacteristics string // Visa 62.1 authorization characteristics indicator
+	ValidationCode      string // Visa 62.3
+
 	TransactionID   string // Visa 62.2 / Mastercard DE 63 Banknet reference
 	NetworkCode     string // Visa 63.1 network id / Mastercard DE 63 financial network code
 	LifecycleKey    string // Visa: 62.2; Mastercard: Banknet reference + DE 15
