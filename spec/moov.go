@@ -346,7 +346,7 @@ func BuildRequest(n Network, a *Authorization) (*iso8583.Message, error) {
 	b.set(39, a.ResponseCode)
 	b.set(41, a.TerminalID)
 	b.set(42, a.AcceptorID)
-	if a.MerchantName != "" || a.MerchantCity != "" || a.MerchantCountry != "" {
+	if a.MerchantName != "" || a.MerchantCity != "" || a.MerchantCountry != fallbackCountry(n, a) {
 		b.set(43, merchantField(n, a))
 	}
 	if a.Currency != 0 {
@@ -470,6 +470,19 @@ func synthesizeVisa60(a *Authorization) string {
 		partial = "1"
 	}
 	return terminal + "000000" + eci + "0" + partial
+}
+
+// fallbackCountry is the merchant country the mapping derives when field 43
+// is absent (Visa 19; Mastercard DE 61 positions 14–16): 43 is needed only
+// for another one.
+func fallbackCountry(n Network, a *Authorization) string {
+	if n == Visa {
+		return merchantCountry(n, nil, []byte(a.AcquirerCountry))
+	}
+	if len(a.POSData) >= 16 {
+		return merchantCountry(n, nil, []byte(a.POSData[13:16]))
+	}
+	return ""
 }
 
 func merchantField(n Network, a *Authorization) string {
