@@ -1,0 +1,354 @@
+package refdata
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/dgraph-io/ristretto/v2"
+
+	"github.com/authswitch/authswitch/spec/cvv"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Dir is the Pebble directory. Empty keeps the store in memory (tests,
+	// demos): nothing survives Close.
+	Dir string
+	// PANKey keys the HMAC that turns PANs into Tokens (at least 32 bytes).
+	// Changing it orphans every stored card.
+	PANKey []byte
+	// CacheBytes bounds the cache of accounts, cardholders and cards
+	// (approximate bytes of the cached records). Default 256 MiB.
+	CacheBytes int64
+	// Logger receives Pebble's messages; default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultCacheBytes is the cache budget when Options.CacheBytes is 0.
+const DefaultCacheBytes = 256 << 20
+
+// stripes is the number of locks ordering cache fills against
+// invalidations (a power of two).
+const stripes = 1024
+
+// Store is the durable reference store with its cache. Reads are safe for
+// concurrent use and, on a cache hit, do not allocate. Writes are
+// serialized.
+type Store struct {
+	db    *pebble.DB
+	tok   *Tokenizer
+	cache *ristretto.Cache[uint64, any]
+	log   *slog.Logger
+
+	// Seeds of the 64-bit cache keys of accounts and cardholders; cards use
+	// their token. Entries carry their identity, so a collision is a miss.
+	accountSeed, holderSeed maphash.Seed
+
+	fill [stripes]sync.Mutex // held by a cache fill, and by the invalidation of the same key
+
+	keys atomic.Pointer[keyTable]
+
+	writeMu sync.Mutex   // serializes writers, so read-modify-write is consistent
+	dbMu    sync.RWMutex // read-held around Pebble reads, so Close never pulls the store from under one
+
+	hits, misses stripedCounter
+	closed       atomic.Bool
+}
+
+// Open opens (or creates) the store.
+func Open(opts Options) (*Store, error) {
+	tok, err := NewTokenizer(opts.PANKey)
+	if err != nil {
+		return nil, err
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	po := &pebble.Options{
+		Logger:       pebbleLogger{opts.Logger.With("component", "refdata.pebble")},
+		MemTableSize: 64 << 20,
+	}
+	pc := pebble.NewCache(64 << 20)
+	defer pc.Unref()
+	po.Cache = pc
+	dir := opts.Dir
+	if dir == "" {
+		po.FS = vfs.NewMem()
+		dir = "refdata"
+	}
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("refdata: open store: %w", err)
+	}
+	cache, err := ristretto.NewCache(&ristretto.Config[uint64, any]{
+		// About ten counters per cached record, records being ~100–300 bytes.
+		NumCounters:        max(opts.CacheBytes/24, 1024),
+		MaxCost:            opts.CacheBytes,
+		BufferItems:        64,
+		IgnoreInternalCost: true,
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("refdata: cache: %w", err)
+	}
+	s := &Store{
+		db:          db,
+		tok:         tok,
+		cache:       cache,
+		log:         opts.Logger,
+		accountSeed: maphash.MakeSeed(),
+		holderSeed:  maphash.MakeSeed(),
+	}
+	if err := s.loadKeys(); err != nil {
+		cache.Close()
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the cache and the store. Reads after Close fail with
+// ErrClosed.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
+	s.cache.Close()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("refdata: close store: %w", err)
+	}
+	return nil
+}
+
+// Tokenizer returns the store's PAN tokenizer.
+func (s *Store) Tokenizer() *Tokenizer { return s.tok }
+
+// CacheStats are the cache's counters since Open.
+type CacheStats struct {
+	Hits, Misses uint64
+}
+
+// HitRatio is hits / (hits + misses), 0 before any read.
+func (c CacheStats) HitRatio() float64 {
+	if c.Hits+c.Misses == 0 {
+		return 0
+	}
+	return float64(c.Hits) / float64(c.Hits+c.Misses)
+}
+
+// CacheStats returns the cache's hit and miss counts.
+func (s *Store) CacheStats() CacheStats {
+	return CacheStats{Hits: s.hits.load(), Misses: s.misses.load()}
+}
+
+// Keys in Pebble: one byte of kind, then the identity.
+const (
+	prefixAccount    = 'a'
+	prefixCardholder = 'h'
+	prefixCard       = 'c' // + token: the card
+	prefixCardID     = 'i' // + card id: its token
+	prefixKeys       = 'k' // + PAN prefix
+)
+
+func dbKey(kind byte, id string) []byte {
+	k := make([]byte, 1+len(id))
+	k[0] = kind
+	copy(k[1:], id)
+	return k
+}
+
+func cardKey(t *Token) []byte {
+	k := make([]byte, 1+len(t))
+	k[0] = prefixCard
+	copy(k[1:], t[:])
+	return k
+}
+
+func (s *Store) accountCacheKey(id string) uint64 { return maphash.String(s.accountSeed, id) }
+func (s *Store) holderCacheKey(id string) uint64  { return maphash.String(s.holderSeed, id) }
+
+// get reads one value from Pebble into a decoder; ErrNotFound when absent.
+func get[T any](s *Store, key []byte, decode func([]byte) (T, error)) (T, error) {
+	var zero T
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if s.closed.Load() {
+		return zero, ErrClosed
+	}
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return zero, ErrNotFound
+	}
+	if err != nil {
+		return zero, fmt.Errorf("refdata: read: %w", err)
+	}
+	defer closer.Close()
+	return decode(v)
+}
+
+// Card returns the card with token t. The record is shared: do not modify
+// it. A miss reads Pebble and fills the cache; ErrNotFound when no card has
+// this token.
+func (s *Store) Card(t *Token) (*Card, error) {
+	k := t.cacheKey()
+	if v, ok := s.cache.Get(k); ok {
+		if c, ok := v.(*Card); ok && c.Token == *t {
+			s.hits.add(k)
+			return c, nil
+		}
+	}
+	s.misses.add(k)
+	mu := &s.fill[k%stripes]
+	mu.Lock()
+	defer mu.Unlock()
+	c, err := get(s, cardKey(t), decodeCard)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.Set(k, c, cardCost(c))
+	return c, nil
+}
+
+// Account returns the account id. The record is shared: do not modify it.
+func (s *Store) Account(id string) (*Account, error) {
+	k := s.accountCacheKey(id)
+	if v, ok := s.cache.Get(k); ok {
+		if a, ok := v.(*Account); ok && a.ID == id {
+			s.hits.add(k)
+			return a, nil
+		}
+	}
+	s.misses.add(k)
+	mu := &s.fill[k%stripes]
+	mu.Lock()
+	defer mu.Unlock()
+	a, err := get(s, dbKey(prefixAccount, id), decodeAccount)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.Set(k, a, accountCost(a))
+	return a, nil
+}
+
+// Cardholder returns the cardholder id. The record is shared: do not
+// modify it.
+func (s *Store) Cardholder(id string) (*Cardholder, error) {
+	k := s.holderCacheKey(id)
+	if v, ok := s.cache.Get(k); ok {
+		if h, ok := v.(*Cardholder); ok && h.ID == id {
+			s.hits.add(k)
+			return h, nil
+		}
+	}
+	s.misses.add(k)
+	mu := &s.fill[k%stripes]
+	mu.Lock()
+	defer mu.Unlock()
+	h, err := get(s, dbKey(prefixCardholder, id), decodeCardholder)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.Set(k, h, holderCost(h))
+	return h, nil
+}
+
+// SettleCache waits until the cache has applied every fill buffered so far
+// (fills are asynchronous): for warm-ups and tests.
+func (s *Store) SettleCache() { s.cache.Wait() }
+
+// invalidate drops cached entries after their records changed in Pebble,
+// and returns once the cache has applied the deletions: the next read sees
+// the new record.
+func (s *Store) invalidate(keys ...uint64) {
+	for _, k := range keys {
+		mu := &s.fill[k%stripes]
+		mu.Lock()
+		s.cache.Del(k)
+		mu.Unlock()
+	}
+	s.cache.Wait()
+}
+
+// Approximate memory of cached records, for the cache's budget.
+const recordOverhead = 160 // the struct, the cache's entry and its policy's bookkeeping
+
+func controlsCost(c *Controls) int64 {
+	if c == nil {
+		return 0
+	}
+	n := int64(128)
+	for _, l := range [][]string{c.AllowedCategories, c.BlockedCategories, c.AllowedCountries, c.BlockedCountries} {
+		n += int64(len(l)) * 20
+	}
+	for _, l := range c.SpendingLimits {
+		n += 48 + int64(len(l.Categories))*20
+	}
+	return n + int64(len(c.Velocity))*16
+}
+
+func cardCost(c *Card) int64 {
+	return recordOverhead + 128 + int64(len(c.ID)+len(c.Account)+len(c.Cardholder)) + controlsCost(c.Controls)
+}
+
+func accountCost(a *Account) int64 {
+	return recordOverhead + 64 + int64(len(a.ID)) + controlsCost(a.Controls)
+}
+
+func holderCost(h *Cardholder) int64 {
+	return recordOverhead + 48 + int64(len(h.ID)+len(h.Account)) + controlsCost(h.Controls)
+}
+
+// stripedCounter is a counter spread over cache lines, so that two cores
+// counting hits do not fight over one.
+type stripedCounter struct {
+	slots [8]struct {
+		n atomic.Uint64
+		_ [56]byte
+	}
+}
+
+func (c *stripedCounter) add(k uint64) { c.slots[k>>61].n.Add(1) }
+
+func (c *stripedCounter) load() uint64 {
+	var n uint64
+	for i := range c.slots {
+		n += c.slots[i].n.Load()
+	}
+	return n
+}
+
+// pebbleLogger sends Pebble's messages to slog. Pebble's messages carry
+// file names and keys (tokens and ids), never card data.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...))
+}
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.l.Error(msg)
+	panic("refdata: pebble: " + msg)
+}
+
+var _ io.Closer = (*Store)(nil)
+
+// KeyEntry is a card key pair ready to verify with.
+type KeyEntry struct {
+	Prefix string
+	Keys   *cvv.Keys
+}
