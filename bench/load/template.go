@@ -274,10 +274,3 @@ func (t *Template) Append(dst []byte, v *Values) []byte {
 	}
 	return dst
 }
-
-// Track2 returns the standard track 2 layout the templates use: PAN, '=',
-// expiry, service code, PIN verification key index 1, PVV 0000, the CVV,
-// then 00.
-func Track2(pan, expiry, serviceCode, cvv string) string {
-	return pan + "=" + expiry + serviceCode + "10000" + cvv + "00"
-}

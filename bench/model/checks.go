@@ -38,11 +38,11 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 	default:
 		return decline("12", "invalid_transaction")
 	}
-	if _, ok := currencyByNumeric(a.Currency); !ok {
+	if _, ok := spec.CurrencyByNumeric(a.Currency); !ok {
 		return decline("13", "invalid_currency")
 	}
 	if a.HasBilling {
-		if _, ok := currencyByNumeric(a.BillingCurrency); !ok {
+		if _, ok := spec.CurrencyByNumeric(a.BillingCurrency); !ok {
 			return decline("13", "invalid_currency")
 		}
 	}

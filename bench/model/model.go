@@ -160,14 +160,14 @@ func New() *Model {
 
 // Account implements portfolio.Sink.
 func (m *Model) Account(a *portfolio.Account) error {
-	cur, ok := currencyByAlpha(a.Currency)
+	cur, ok := spec.CurrencyByAlpha(a.Currency)
 	if !ok {
 		return fmt.Errorf("model: account %s: unknown currency %q", a.ID, a.Currency)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.accounts[a.ID] = &Account{
-		ID: a.ID, Currency: a.Currency, Numeric: cur.numeric, Status: a.Status, Credit: a.CreditLimit,
+		ID: a.ID, Currency: a.Currency, Numeric: cur.Numeric, Status: a.Status, Credit: a.CreditLimit,
 		posted: a.Balance, level: level{controls: copyControls(a.Controls)},
 	}
 	return nil
