@@ -1,0 +1,133 @@
+package netswitch
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/authswitch/authswitch/spec"
+)
+
+// metrics are the sessions' Prometheus series. Labels are bounded: network,
+// message type, response code (the §8 table, anything else "other"),
+// reason words and connection numbers — never card, account or merchant ids.
+type metrics struct {
+	requests    *prometheus.CounterVec   // network, mti
+	answers     *prometheus.CounterVec   // network, mti, code
+	latency     *prometheus.HistogramVec // network, kind
+	inFlight    *prometheus.GaugeVec     // network
+	conns       *prometheus.GaugeVec     // network
+	connsTotal  *prometheus.CounterVec   // network, result (accepted, rejected_limit, tls_failed)
+	signOn      *prometheus.GaugeVec     // network, connection
+	standIns    *prometheus.CounterVec   // network, code
+	late        *prometheus.CounterVec   // network
+	malformed   *prometheus.CounterVec   // network, reason
+	keepAlives  *prometheus.CounterVec   // network
+	echoes      *prometheus.CounterVec   // network, result (sent, answered, timeout)
+	acceptErrs  *prometheus.CounterVec   // network
+	decisionsBy *prometheus.CounterVec   // network, kind, reason
+
+	// Pre-resolved children for the hot path, indexed by network.
+	perNet [3]netMetrics
+}
+
+type netMetrics struct {
+	inFlight prometheus.Gauge
+	late     prometheus.Counter
+	latency  [6]prometheus.Observer // by spec.Kind
+}
+
+// responseCodes are the field 39 values of wire-spec §8; any other code is
+// counted as "other" so that a peer cannot grow the label set.
+var responseCodes = map[string]bool{
+	"00": true, "10": true, "85": true, "05": true, "12": true, "13": true, "14": true, "30": true,
+	"41": true, "43": true, "46": true, "51": true, "54": true, "55": true, "57": true, "59": true,
+	"61": true, "62": true, "65": true, "75": true, "91": true, "96": true, "N7": true,
+}
+
+func codeLabel(code string) string {
+	if responseCodes[code] {
+		return code
+	}
+	return "other"
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	const ns = "authswitch"
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "requests_total",
+			Help: "Requests received from the networks, by network and message type.",
+		}, []string{"network", "mti"}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "answers_total",
+			Help: "Answers sent to the networks, by network, message type and response code (field 39).",
+		}, []string{"network", "mti", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: ns, Name: "decision_seconds",
+			Help:    "Time from a request's arrival to its answer being queued for the socket (durable decision included).",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 1.5, 2.5},
+		}, []string{"network", "kind"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Name: "in_flight_requests",
+			Help: "Requests read and not yet answered.",
+		}, []string{"network"}),
+		conns: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Name: "connections",
+			Help: "Open network connections.",
+		}, []string{"network"}),
+		connsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "connections_total",
+			Help: "Connections accepted or refused, by result.",
+		}, []string{"network", "result"}),
+		signOn: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Name: "connection_signed_on",
+			Help: "Sign-on state of each open connection: 1 signed on, 0 signed off or never signed on.",
+		}, []string{"network", "connection"}),
+		standIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "stand_ins_total",
+			Help: "Requests the switch answered from its stand-in policy because the decision was not ready in time.",
+		}, []string{"network", "code"}),
+		late: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "late_answers_total",
+			Help: "Decisions ready after their deadline, dropped (the stand-in answer had gone).",
+		}, []string{"network"}),
+		malformed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "malformed_frames_total",
+			Help: "Frames that could not be handled normally: format_error (answered 30), unparseable, oversized, reject_header, unexpected, bad_prefix (connection closed).",
+		}, []string{"network", "reason"}),
+		keepAlives: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "keepalives_total",
+			Help: "Visa zero-length keep-alive frames echoed.",
+		}, []string{"network"}),
+		echoes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "echoes_total",
+			Help: "The switch's own echo tests on idle connections, by result (sent, answered, timeout).",
+		}, []string{"network", "result"}),
+		acceptErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "accept_errors_total",
+			Help: "Errors from accept (the loop backs off and carries on).",
+		}, []string{"network"}),
+		decisionsBy: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "decisions_total",
+			Help: "Decisions by network, message kind and reason.",
+		}, []string{"network", "kind", "reason"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.answers, m.latency, m.inFlight, m.conns, m.connsTotal, m.signOn,
+			m.standIns, m.late, m.malformed, m.keepAlives, m.echoes, m.acceptErrs, m.decisionsBy)
+	}
+	for _, n := range []spec.Network{spec.Visa, spec.Mastercard} {
+		name := n.String()
+		nm := &m.perNet[n]
+		nm.inFlight = m.inFlight.WithLabelValues(name)
+		nm.late = m.late.WithLabelValues(name)
+		for k := spec.KindUnknown; k <= spec.KindNetworkManagement; k++ {
+			nm.latency[k] = m.latency.WithLabelValues(name, k.String())
+		}
+		m.conns.WithLabelValues(name)
+		for _, r := range []string{"format_error", "unparseable", "oversized", "reject_header", "unexpected", "bad_prefix"} {
+			m.malformed.WithLabelValues(name, r)
+		}
+		m.standIns.WithLabelValues(name, "91")
+	}
+	return m
+}
