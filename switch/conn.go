@@ -42,9 +42,9 @@ type conn struct {
 	slots chan struct{} // in-flight semaphore: a slot per request read and not yet answered
 
 	mu       sync.Mutex
-	out      []byte   // answers waiting for the writer
-	pending  reqList  // requests not yet answered, oldest first
-	closing  bool     // no more answers are accepted into out
+	out      []byte  // answers waiting for the writer
+	pending  reqList // requests not yet answered, oldest first
+	closing  bool    // no more answers are accepted into out
 	lastHdr  spec.VisaHeader
 	echoSTAN [4]uint32 // the switch's echoes awaiting an 0810
 	echoes   int       // unanswered echoes in a row
@@ -135,7 +135,7 @@ func (c *conn) readLoop() {
 	cfg := &c.l.cfg
 	buf := make([]byte, readBufSize)
 	r, w := 0, 0
-	discard := 0       // bytes of an oversized frame still to drop
+	discard := 0     // bytes of an oversized frame still to drop
 	partial := false // a read deadline for a half frame is set
 	for {
 		if c.draining.Load() {
