@@ -30,7 +30,21 @@ type Request struct {
 // payload, so the caller may reuse its buffer at once; its one allocation is
 // the string the Authorization's text fields share.
 func DecodeRequest(n Network, payload []byte, r *Request) error {
-	r.ok = false
+	if err := r.decode(n, payload); err != nil {
+		// Nothing of this or an earlier message stays readable.
+		r.Authorization = Authorization{}
+		r.Header = VisaHeader{}
+		r.text = r.text[:0]
+		r.msg = r.msg[:0]
+		r.ix.reset()
+		r.ok = false
+		return err
+	}
+	r.ok = true
+	return nil
+}
+
+func (r *Request) decode(n Network, payload []byte) error {
 	c, err := codecFor(n)
 	if err != nil {
 		return err
@@ -47,11 +61,8 @@ func DecodeRequest(n Network, payload []byte, r *Request) error {
 	if r.text, err = c.scan(r.msg, &r.ix, r.text[:0]); err != nil {
 		return err
 	}
-	if r.text, err = mapRequest(n, &r.ix, r.text, &r.Authorization); err != nil {
-		return err
-	}
-	r.ok = true
-	return nil
+	r.text, err = mapRequest(n, &r.ix, r.text, &r.Authorization)
+	return err
 }
 
 // AppendAnswer appends to dst the whole answer frame to r: length prefix,
