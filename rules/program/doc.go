@@ -2,8 +2,9 @@
 // (github.com/google/cel-go) over an authorization that decline it when
 // true, e.g.
 //
-//	- name: no_big_gambling
-//	  expression: mcc == "7995" && amount > 20000
+//	rules:
+//	  - name: no_big_gambling
+//	    expression: mcc == "7995" && amount > 20000
 //
 // declines with reason program_rule:no_big_gambling (response code 05
 // unless the rule names another).
