@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/moov-io/iso8583/encoding"
@@ -54,6 +55,24 @@ func nibbleOf(c byte, track2 bool) (byte, bool) {
 // bcdLen is the number of bytes n packed digits take.
 func bcdLen(n int) int { return (n + 1) / 2 }
 
+// bcdPairs and trackPairs map a packed byte to its two characters; a zero
+// entry marks a byte with a nibble outside the field's set.
+var bcdPairs, trackPairs = func() (digits, track [256][2]byte) {
+	for b := 0; b < 256; b++ {
+		hi, ok1 := charOf(byte(b>>4), false)
+		lo, ok2 := charOf(byte(b&0x0F), false)
+		if ok1 && ok2 {
+			digits[b] = [2]byte{hi, lo}
+		}
+		hi, ok1 = charOf(byte(b>>4), true)
+		lo, ok2 = charOf(byte(b&0x0F), true)
+		if ok1 && ok2 {
+			track[b] = [2]byte{hi, lo}
+		}
+	}
+	return digits, track
+}()
+
 // decodeBCD appends the n digits packed at the start of src to dst as ASCII.
 // The pad nibble of an odd count must be zero; with track2 set, nibble D
 // decodes as '='.
@@ -63,6 +82,10 @@ func decodeBCD(dst, src []byte, n int, track2 bool) ([]byte, error) {
 		return dst, ErrTruncated
 	}
 	src = src[:size]
+	table := &bcdPairs
+	if track2 {
+		table = &trackPairs
+	}
 	if n%2 == 1 {
 		if src[0]>>4 != 0 {
 			return dst, ErrNotNumeric
@@ -74,13 +97,15 @@ func decodeBCD(dst, src []byte, n int, track2 bool) ([]byte, error) {
 		dst = append(dst, c)
 		src = src[1:]
 	}
-	for _, b := range src {
-		h, ok1 := charOf(b>>4, track2)
-		l, ok2 := charOf(b&0x0F, track2)
-		if !ok1 || !ok2 {
-			return dst, ErrNotNumeric
+	start := len(dst)
+	dst = slices.Grow(dst, 2*len(src))[:start+2*len(src)]
+	out := dst[start:]
+	for i, b := range src {
+		p := table[b]
+		if p[0] == 0 {
+			return dst[:start], ErrNotNumeric
 		}
-		dst = append(dst, h, l)
+		out[2*i], out[2*i+1] = p[0], p[1]
 	}
 	return dst, nil
 }
@@ -121,19 +146,24 @@ func decodeEBCDIC(dst, src []byte, n int, digits bool) ([]byte, error) {
 	if len(src) < n {
 		return dst, ErrTruncated
 	}
-	for _, b := range src[:n] {
-		if digits {
+	start := len(dst)
+	dst = slices.Grow(dst, n)[:start+n]
+	out := dst[start:]
+	if digits {
+		for i, b := range src[:n] {
 			if !isEBCDICDigit(b) {
-				return dst, ErrNotNumeric
+				return dst[:start], ErrNotNumeric
 			}
-			dst = append(dst, '0'+b&0x0F)
-			continue
+			out[i] = '0' + b&0x0F
 		}
+		return dst, nil
+	}
+	for i, b := range src[:n] {
 		a := ebcdicToASCII[b]
 		if a == 0 {
-			return dst, ErrBadCharacter
+			return dst[:start], ErrBadCharacter
 		}
-		dst = append(dst, a)
+		out[i] = a
 	}
 	return dst, nil
 }

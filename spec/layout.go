@@ -258,6 +258,9 @@ func compileBitmapped(l *layout, s *field.Spec) (*layout, error) {
 	if err := checkBitmap(s.Bitmap, bm, true); err != nil {
 		return nil, err
 	}
+	if bm < 1 || bm > 8 {
+		return nil, fmt.Errorf("composite bitmap of %d bytes (1 to 8 supported)", bm)
+	}
 	if err := compilePrefix(l, s); err != nil {
 		return nil, err
 	}

@@ -171,12 +171,16 @@ func (c *codec) scanField(l *layout, msg []byte, off int, ix *index, text []byte
 // scanBitmapped reads a Visa bitmapped composite's body b (after its length
 // byte; base is b's offset in the message).
 func scanBitmapped(l *layout, b []byte, base int, ix *index, text []byte) ([]byte, error) {
-	bm := b[:l.bitmapLen] // the prefix's minimum guarantees the bitmap is there
+	// The prefix's minimum guarantees the bitmap is there; bitmaps here
+	// are at most 8 bytes, so one word holds it.
+	var bm uint64
+	for _, x := range b[:l.bitmapLen] {
+		bm = bm<<8 | uint64(x)
+	}
+	bm <<= 64 - 8*uint(l.bitmapLen)
 	p := l.bitmapLen
-	for i := 1; i <= l.bitmapLen*8; i++ {
-		if bm[(i-1)>>3]&(0x80>>((i-1)&7)) == 0 {
-			continue
-		}
+	for ; bm != 0; bm &^= 1 << (63 - bits.LeadingZeros64(bm)) {
+		i := bits.LeadingZeros64(bm) + 1
 		sub := l.subs[i]
 		if sub == nil {
 			return text, fieldErr(l.id, i, ErrUnknownField)
