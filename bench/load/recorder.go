@@ -29,7 +29,8 @@ type Recorder struct {
 	Sent       int64   // requests written in the measured window
 	Answered   int64   // answers to them
 	Unexpected int64   // answers whose response code was not the expected one
-	Errors     int64   // frames that did not decode, answers to nothing sent, lost answers
+	Errors     int64   // frames that did not decode, answers to nothing in flight
+	Lost       int64   // requests never answered (connection lost, or still pending when the run drained)
 	Codes      map[string]int64
 	Mismatches map[string]int64 // "class: want X got Y" → count
 }
@@ -80,6 +81,7 @@ func (r *Recorder) Merge(other *Recorder) {
 	r.Answered += other.Answered
 	r.Unexpected += other.Unexpected
 	r.Errors += other.Errors
+	r.Lost += other.Lost
 	for k, v := range other.Codes {
 		r.Codes[k] += v
 	}

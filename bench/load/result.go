@@ -71,6 +71,7 @@ type NetworkResult struct {
 	Answered     int64             `json:"answered"`
 	Unexpected   int64             `json:"unexpected"`
 	Errors       int64             `json:"errors"`
+	Lost         int64             `json:"lost"`
 	Throughput   float64           `json:"throughput_per_second"`
 	Latency      LatencySummary    `json:"latency"`
 	Distribution []PercentilePoint `json:"distribution,omitempty"`
@@ -82,7 +83,7 @@ type NetworkResult struct {
 // networkResult summarizes a recorder over a measured window.
 func networkResult(name string, r *Recorder, measured time.Duration) NetworkResult {
 	nr := NetworkResult{
-		Network: name, Sent: r.Sent, Answered: r.Answered, Unexpected: r.Unexpected, Errors: r.Errors,
+		Network: name, Sent: r.Sent, Answered: r.Answered, Unexpected: r.Unexpected, Errors: r.Errors, Lost: r.Lost,
 		Latency: r.Summary(), Distribution: r.Distribution(), Timeline: r.Timeline(),
 		Codes: r.Codes, Mismatches: r.Mismatches,
 	}
@@ -95,7 +96,7 @@ func networkResult(name string, r *Recorder, measured time.Duration) NetworkResu
 // Failed reports whether anything went wrong: an error, an unexpected
 // answer, or a request left unanswered.
 func (r *Result) Failed() bool {
-	return r.Total.Errors > 0 || r.Total.Unexpected > 0 || r.Total.Answered < r.Total.Sent
+	return r.Total.Errors > 0 || r.Total.Unexpected > 0 || r.Total.Lost > 0
 }
 
 // WriteJSON writes the result, indented.
@@ -168,7 +169,7 @@ func WriteTable(w io.Writer, runs []*Result) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t\n",
 				r.Name, n.Network, n.Throughput, ms(l.At(50)), ms(l.At(90)), ms(l.At(99)), ms(l.At(99.9)),
-				ms(l.At(99.99)), ms(l.Max), n.Unexpected, n.Errors+(n.Sent-n.Answered), bench, sw)
+				ms(l.At(99.99)), ms(l.Max), n.Unexpected, n.Errors+n.Lost, bench, sw)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -188,7 +189,7 @@ func WriteTable(w io.Writer, runs []*Result) error {
 			fmt.Fprintf(w, "  %8d  %s\n", r.Total.Mismatches[k], k)
 		}
 	}
-	fmt.Fprintln(w, "latencies in ms; errors include requests left unanswered")
+	fmt.Fprintln(w, "latencies in ms; errors include requests never answered")
 	return nil
 }
 
