@@ -14,6 +14,18 @@ var (
 	mastercardEcho = []int{2, 3, 4, 6, 7, 11, 12, 13, 15, 32, 33, 37, 41, 42, 49, 51, 63, 70}
 )
 
+var (
+	visaEchoMask       = fieldMask(visaEcho)
+	mastercardEchoMask = fieldMask(mastercardEcho)
+)
+
+func fieldMask(ids []int) (m [3]uint64) {
+	for _, id := range ids {
+		m[id>>6] |= 1 << (id & 63)
+	}
+	return m
+}
+
 // reqFacts is what the answer rules need to know about the request.
 type reqFacts struct {
 	net      Network
@@ -108,14 +120,12 @@ func planAnswer(f *reqFacts, a *Answer) (answerPlan, error) {
 	if len(a.ResponseCode) != 2 || !printable(a.ResponseCode) {
 		return p, fieldErrf(39, 0, ErrBadValue, "response code must be 2 characters")
 	}
-	echo := visaEcho
+	echo := &visaEchoMask
 	if f.net == Mastercard {
-		echo = mastercardEcho
+		echo = &mastercardEchoMask
 	}
-	for _, id := range echo {
-		if f.has(id) {
-			p.set(id)
-		}
+	for w := range p.fields {
+		p.fields[w] = f.present[w] & echo[w]
 	}
 	p.set(39)
 	p.code = [2]byte{a.ResponseCode[0], a.ResponseCode[1]}

@@ -218,20 +218,17 @@ func appendAnswerField(dst []byte, c *codec, id int, ix *index, msg []byte, p *a
 }
 
 // appendBitmaps writes the primary bitmap (and the secondary when a field
-// above 64 is present) for the set of fields.
+// above 64 is present) for a set of fields held as bit id&63 of word id/64.
+// On the wire field 1 is the first byte's top bit: reversing a word puts
+// field f at bit 63-f, one short of its place, hence the shifts.
 func appendBitmaps(dst []byte, fields *[3]uint64) []byte {
-	var bm [16]byte
-	size := 8
-	if fields[1]&^1 != 0 || fields[2]&1 != 0 {
-		size = 16
-		bm[0] |= 0x80
+	primary := bits.Reverse64(fields[0])<<1 | fields[1]&1
+	secondary := bits.Reverse64(fields[1])<<1 | fields[2]&1
+	if secondary == 0 {
+		return binary.BigEndian.AppendUint64(dst, primary)
 	}
-	for id := 2; id <= size*8; id++ {
-		if fields[id>>6]&(1<<(id&63)) != 0 {
-			bm[(id-1)>>3] |= 0x80 >> ((id - 1) & 7)
-		}
-	}
-	return append(dst, bm[:size]...)
+	dst = binary.BigEndian.AppendUint64(dst, primary|1<<63)
+	return binary.BigEndian.AppendUint64(dst, secondary)
 }
 
 // appendValue appends a value field (prefix and encoded characters).
