@@ -141,11 +141,15 @@ func decodeValue(l *layout, text, b []byte, n int) ([]byte, error) {
 // scanField reads the field of layout l at msg[off:] and returns the offset
 // after it.
 func (c *codec) scanField(l *layout, msg []byte, off int, ix *index, text []byte) (int, []byte, error) {
-	n, hdr, err := readLength(l, msg[off:])
-	if err != nil {
-		return off, text, fieldErr(l.id, 0, err)
+	n, hdr := l.max, 0
+	if l.pref != prefFixed {
+		var err error
+		if n, hdr, err = readLength(l, msg[off:]); err != nil {
+			return off, text, fieldErr(l.id, 0, err)
+		}
 	}
 	body := off + hdr
+	var err error
 	switch l.shape {
 	case shapeBitmapped:
 		if len(msg)-body < n {
