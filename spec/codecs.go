@@ -13,10 +13,6 @@ import (
 // encoding.Encoder and prefix.Prefixer interfaces (used by the specs). One
 // definition serves both paths, so the two cannot disagree on a byte.
 
-// digitChars is the value of a packed nibble; nibble D stands for the track
-// 2 separator '=' where the field allows it.
-const digitChars = "0123456789"
-
 // appendBCD packs ASCII digits two to a byte, left-padding an odd count with
 // a zero nibble. With track2 set, '=' packs as nibble D.
 func appendBCD[T ~string | ~[]byte](dst []byte, s T, track2 bool) ([]byte, error) {
