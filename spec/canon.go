@@ -144,7 +144,7 @@ type Authorization struct {
 	Kind    Kind
 	Repeat  bool // MTI ends in 1 (0101, 0121, 0401, 0421)
 
-	PAN            string // field 2 (secret)
+	PAN            string // field 2, else the PAN of track 2 (secret)
 	ProcessingCode string // field 3, six digits
 	Type           TxnType
 
@@ -158,7 +158,7 @@ type Authorization struct {
 	STAN             string // field 11
 	LocalTime        string // field 12, hhmmss
 	LocalDate        string // field 13, MMDD
-	Expiry           string // field 14, YYMM
+	Expiry           string // field 14, else track 2's expiry; YYMM
 	SettlementDate   string // Mastercard DE 15, MMDD
 	MCC              string // field 18
 	AcquirerCountry  string // Visa field 19, ISO numeric
@@ -170,8 +170,8 @@ type Authorization struct {
 	ForwardingID     string // Mastercard DE 33
 
 	Track2      string // field 35 with '=' (secret)
-	ServiceCode string // from track 2
-	TrackCVV    string // magnetic-stripe CVV from track 2 discretionary data (secret)
+	ServiceCode string // from track 2 (3 digits after the expiry)
+	TrackCVV    string // magnetic-stripe CVV from track 2 discretionary data: PVKI (1) + PVV (4) + CVV (3), both networks (secret)
 
 	RRN          string // field 37
 	AuthCode     string // field 38 (advices carry the network's)
@@ -181,12 +181,12 @@ type Authorization struct {
 
 	MerchantName    string // field 43 name part, trailing spaces removed
 	MerchantCity    string // field 43 city part, trailing spaces removed
-	MerchantCountry string // ISO 3166 alpha-2 (Visa 43; Mastercard 43 alpha-3 or DE 61 14–16)
+	MerchantCountry string // ISO 3166 alpha-2 (Visa 43, else 19; Mastercard 43 alpha-3, else DE 61 14–16); "" when unknown
 
-	CVV2             string // Visa 126.10 value / Mastercard DE 48 SE 92 (secret)
-	CVV2Present      bool
+	CVV2             string // Visa 126.10 value (spaces removed) / Mastercard DE 48 SE 92 (secret)
+	CVV2Present      bool   // Visa 126.10 presence indicator 1 / Mastercard SE 92 present
 	PartialSupported bool   // Visa 60.12 = 1 / Mastercard DE 48 SE 61.1 = 1
-	Ecommerce        string // Visa 60.9–10 e-commerce indicator
+	Ecommerce        string // Visa 60.9–10 e-commerce indicator; Mastercard marks e-commerce in DE 22 (81) and DE 61.10 (6)
 	TCC              string // Mastercard DE 48 transaction category code
 	PINBlockPresent  bool   // field 52 present (the block itself is not kept)
 
@@ -197,7 +197,7 @@ type Authorization struct {
 
 	TransactionID   string // Visa 62.2 / Mastercard DE 63 Banknet reference
 	NetworkCode     string // Visa 63.1 network id / Mastercard DE 63 financial network code
-	LifecycleKey    string // Visa: 62.2; Mastercard: Banknet reference + DE 15
+	LifecycleKey    string // Visa: 62.2; Mastercard: Banknet reference followed by DE 15 (when present)
 	AdviceReason    string // Visa 63.3; Mastercard DE 60 (reason 3 + detail 4)
 	STIPReason      string // Visa 63.4
 	NetworkMgmtCode string // field 70
