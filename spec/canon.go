@@ -255,3 +255,15 @@ func MaskPAN(pan string) string {
 	copy(b[len(pan)-4:], pan[len(pan)-4:])
 	return string(b)
 }
+
+// Redacted returns a copy safe to log or display: the PAN masked (first
+// six, last four), track 2, the service code and both CVVs removed. The
+// presence flags (CVV2Present) stay.
+func (a *Authorization) Redacted() Authorization {
+	r := *a
+	if r.PAN != "" {
+		r.PAN = MaskPAN(r.PAN)
+	}
+	r.Track2, r.ServiceCode, r.TrackCVV, r.CVV2 = "", "", "", ""
+	return r
+}

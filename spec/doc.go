@@ -51,8 +51,8 @@
 //     field 19; Mastercard DE 43 alpha-3, else DE 61 positions 14–16.
 //     Unknown codes give "". Currencies stay ISO 4217 numeric
 //     (CurrencyByNumeric for alpha code and exponent).
-//   - Track 2 (both networks): PAN, '=', expiry, service code, then PVKI (1)
-//     + PVV (4) + CVV (3). PAN and expiry come from track 2 when fields 2
+//   - Track 2 (both networks): PAN, '=', expiry, service code, then PVKI (1),
+//     PVV (4) and CVV (3). PAN and expiry come from track 2 when fields 2
 //     and 14 are absent.
 //   - CVV2: Visa 126.10 with presence indicator 1 (value right-justified,
 //     spaces removed); Mastercard DE 48 SE 92.
