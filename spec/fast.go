@@ -49,13 +49,9 @@ func (r *Request) decode(n Network, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	msg := payload
-	r.Header = VisaHeader{}
-	if n == Visa {
-		if r.Header, err = ParseVisaHeader(payload); err != nil {
-			return err
-		}
-		msg = payload[VisaHeaderLen:]
+	var msg []byte
+	if r.Header, msg, err = splitPayload(n, payload); err != nil {
+		return err
 	}
 	r.msg = append(r.msg[:0], msg...)
 	if r.text, err = c.scan(r.msg, &r.ix, r.text[:0]); err != nil {
@@ -95,13 +91,9 @@ func AppendFormatError(dst []byte, n Network, payload []byte) ([]byte, bool) {
 	if err != nil {
 		return dst, false
 	}
-	var hdr VisaHeader
-	msg := payload
-	if n == Visa {
-		if hdr, err = ParseVisaHeader(payload); err != nil {
-			return dst, false
-		}
-		msg = payload[VisaHeaderLen:]
+	hdr, msg, err := splitPayload(n, payload)
+	if err != nil {
+		return dst, false
 	}
 	var ix index
 	var buf [512]byte
@@ -142,11 +134,8 @@ func appendAnswer(dst []byte, c *codec, ix *index, msg []byte, hdr *VisaHeader, 
 	}
 	start := len(dst)
 	n := c.net
-	dst = n.AppendKeepAlive(dst) // length prefix, filled in below
-	if n == Visa {
-		ah := hdr.Answer()
-		dst = ah.AppendTo(dst, 0)
-	}
+	ah := hdr.Answer()
+	dst = startFrame(dst, n, &ah)
 	if dst, err = appendValue(dst, c.fields[0], p.mti[:]); err != nil {
 		return dst[:start], err
 	}
@@ -162,15 +151,7 @@ func appendAnswer(dst []byte, c *codec, ix *index, msg []byte, hdr *VisaHeader, 
 			}
 		}
 	}
-	payload := len(dst) - start - n.PrefixLen()
-	if payload > 0xFFFF {
-		return dst[:start], fieldErrf(FieldMessage, 0, ErrTooLong, "answer")
-	}
-	binary.BigEndian.PutUint16(dst[start:], uint16(payload))
-	if n == Visa {
-		binary.BigEndian.PutUint16(dst[start+4+3:], uint16(payload))
-	}
-	return dst, nil
+	return finishFrame(dst, start, n)
 }
 
 func appendAnswerField(dst []byte, c *codec, id int, ix *index, msg []byte, p *answerPlan) ([]byte, error) {
@@ -303,12 +284,9 @@ func PeekMTI(n Network, payload []byte) (uint16, error) {
 	if err != nil {
 		return 0, err
 	}
-	msg := payload
-	if n == Visa {
-		if _, err := ParseVisaHeader(payload); err != nil {
-			return 0, err
-		}
-		msg = payload[VisaHeaderLen:]
+	_, msg, err := splitPayload(n, payload)
+	if err != nil {
+		return 0, err
 	}
 	var buf [4]byte
 	_, hdr, _ := readLength(c.fields[0], msg)
@@ -334,12 +312,9 @@ func ParseEchoAnswer(n Network, payload []byte) (EchoAnswer, error) {
 	if err != nil {
 		return e, err
 	}
-	msg := payload
-	if n == Visa {
-		if _, err := ParseVisaHeader(payload); err != nil {
-			return e, err
-		}
-		msg = payload[VisaHeaderLen:]
+	_, msg, err := splitPayload(n, payload)
+	if err != nil {
+		return e, err
 	}
 	var ix index
 	var buf [256]byte
@@ -374,15 +349,11 @@ func AppendEcho(dst []byte, n Network, stan uint32, at time.Time, hdr *VisaHeade
 		return dst
 	}
 	start := len(dst)
-	dst = n.AppendKeepAlive(dst)
-	if n == Visa {
-		var h VisaHeader
-		h.Format, h.TextFormat = 0x01, 0x02
-		if hdr != nil {
-			h.Destination, h.Source = hdr.Source, hdr.Destination
-		}
-		dst = h.AppendTo(dst, 0)
+	h := VisaHeader{Format: 0x01, TextFormat: 0x02}
+	if hdr != nil {
+		h.Destination, h.Source = hdr.Source, hdr.Destination
 	}
+	dst = startFrame(dst, n, &h)
 	var fields [3]uint64
 	for _, id := range [...]int{7, 11, 70} {
 		fields[id>>6] |= 1 << (id & 63)
@@ -403,10 +374,6 @@ func AppendEcho(dst []byte, n Network, stan uint32, at time.Time, hdr *VisaHeade
 		code = "301"
 	}
 	dst, _ = appendValue(dst, c.fields[70], code)
-	payload := len(dst) - start - n.PrefixLen()
-	binary.BigEndian.PutUint16(dst[start:], uint16(payload))
-	if n == Visa {
-		binary.BigEndian.PutUint16(dst[start+4+3:], uint16(payload))
-	}
+	dst, _ = finishFrame(dst, start, n) // an echo is far below the limit
 	return dst
 }

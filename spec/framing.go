@@ -180,6 +180,42 @@ func ParseVisaHeader(payload []byte) (VisaHeader, error) {
 	return h, nil
 }
 
+// splitPayload separates a frame payload into the BASE I header (Visa) and
+// the message.
+func splitPayload(n Network, payload []byte) (VisaHeader, []byte, error) {
+	if n != Visa {
+		return VisaHeader{}, payload, nil
+	}
+	h, err := ParseVisaHeader(payload)
+	if err != nil {
+		return h, nil, err
+	}
+	return h, payload[VisaHeaderLen:], nil
+}
+
+// startFrame appends a frame's length prefix (zero for now) and, for Visa,
+// the header h; finishFrame sets the lengths once the message is appended.
+func startFrame(dst []byte, n Network, h *VisaHeader) []byte {
+	dst = n.AppendKeepAlive(dst)
+	if n == Visa {
+		dst = h.AppendTo(dst, 0)
+	}
+	return dst
+}
+
+// finishFrame fills in the lengths of the frame that starts at dst[start].
+func finishFrame(dst []byte, start int, n Network) ([]byte, error) {
+	payload := len(dst) - start - n.PrefixLen()
+	if payload > 0xFFFF {
+		return dst[:start], fieldErrf(FieldMessage, 0, ErrTooLong, "frame")
+	}
+	binary.BigEndian.PutUint16(dst[start:], uint16(payload))
+	if n == Visa {
+		binary.BigEndian.PutUint16(dst[start+n.PrefixLen()+3:], uint16(payload)) // header bytes 3–4
+	}
+	return dst, nil
+}
+
 // Answer returns the header of the answer to a request carrying h: stations
 // swapped, reserved bytes zero, everything else echoed. The total length is
 // set when the answer is appended.

@@ -31,12 +31,9 @@ func Unpack(n Network, payload []byte) (*iso8583.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg := payload
-	if n == Visa {
-		if _, err := ParseVisaHeader(payload); err != nil {
-			return nil, err
-		}
-		msg = payload[VisaHeaderLen:]
+	_, msg, err := splitPayload(n, payload)
+	if err != nil {
+		return nil, err
 	}
 	// moov reads a third bitmap where bit 65 is set and drops an empty
 	// secondary bitmap: neither is valid here.
