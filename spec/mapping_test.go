@@ -176,3 +176,17 @@ func TestTransactionType(t *testing.T) {
 		}
 	}
 }
+
+func TestRedacted(t *testing.T) {
+	_, a := decodeVector(t, "visa_0100_chip")
+	r := a.Redacted()
+	if r.PAN != "411111******1111" || r.Track2 != "" || r.TrackCVV != "" || r.ServiceCode != "" || r.CVV2 != "" {
+		t.Errorf("redacted %+v", r)
+	}
+	if a.PAN != "4111111111111111" || a.Track2 == "" {
+		t.Error("Redacted changed the original")
+	}
+	if r.STAN != a.STAN || r.Amount != a.Amount || r.Entry != a.Entry {
+		t.Error("Redacted dropped non-secret values")
+	}
+}
