@@ -64,6 +64,14 @@ func trimLeftSpaces(sp span, text []byte) span {
 	return sp
 }
 
+// slotOf returns a subfield's characters, or an empty span when absent.
+func slotOf(ix *index, s slot) span {
+	if !ix.hasSlot(s) {
+		return span{}
+	}
+	return ix.slotText[s]
+}
+
 // sub returns the part [from, to) of sp, clipped to it.
 func sub(sp span, from, to int) span {
 	o := sp.off + uint32(from)
@@ -252,10 +260,8 @@ func mapRequest(n Network, ix *index, text []byte, a *Authorization) ([]byte, er
 				countryFromPOS = p[13:16]
 			}
 		}
-		if ix.hasSlot(slotPOSExtended) {
-			p := bytesOf(ix.slotText[slotPOSExtended])
-			a.PartialSupported = len(p) >= 1 && p[0] == '1'
-		}
+		p := bytesOf(slotOf(ix, slotPOSExtended))
+		a.PartialSupported = len(p) >= 1 && p[0] == '1'
 	}
 	a.MerchantCountry = merchantCountry(n, countryFromName, countryFromPOS)
 	var pos22 span
@@ -271,44 +277,27 @@ func mapRequest(n Network, ix *index, text []byte, a *Authorization) ([]byte, er
 	var cvv2 span
 	switch n {
 	case Visa:
-		if ix.hasSlot(slotCVV2Data) {
-			d := ix.slotText[slotCVV2Data]
-			if b := bytesOf(d); len(b) >= 1 && b[0] == '1' {
-				a.CVV2Present = true
-				cvv2 = trimLeftSpaces(sub(d, 2, 6), text)
-			}
+		d := slotOf(ix, slotCVV2Data)
+		if b := bytesOf(d); len(b) >= 1 && b[0] == '1' {
+			a.CVV2Present = true
+			cvv2 = trimLeftSpaces(sub(d, 2, 6), text)
 		}
 	case Mastercard:
-		if ix.hasSlot(slotCVC2) {
-			a.CVV2Present = true
-			cvv2 = ix.slotText[slotCVC2]
-		}
+		a.CVV2Present = ix.hasSlot(slotCVC2)
+		cvv2 = slotOf(ix, slotCVC2)
 	}
 
 	// Network data and the life-cycle key.
 	var txnID, netCode, lifecycle, adviceReason, stip, aci, validation, tcc span
 	switch n {
 	case Visa:
-		txnID = ix.slotText[slotTransactionID]
-		if !ix.hasSlot(slotTransactionID) {
-			txnID = span{}
-		}
+		txnID = slotOf(ix, slotTransactionID)
 		lifecycle = txnID
-		if ix.hasSlot(slotNetworkID) {
-			netCode = ix.slotText[slotNetworkID]
-		}
-		if ix.hasSlot(slotMessageReason) {
-			adviceReason = ix.slotText[slotMessageReason]
-		}
-		if ix.hasSlot(slotSTIPReason) {
-			stip = ix.slotText[slotSTIPReason]
-		}
-		if ix.hasSlot(slotACI) {
-			aci = ix.slotText[slotACI]
-		}
-		if ix.hasSlot(slotValidationCode) {
-			validation = ix.slotText[slotValidationCode]
-		}
+		netCode = slotOf(ix, slotNetworkID)
+		adviceReason = slotOf(ix, slotMessageReason)
+		stip = slotOf(ix, slotSTIPReason)
+		aci = slotOf(ix, slotACI)
+		validation = slotOf(ix, slotValidationCode)
 	case Mastercard:
 		if t, ok := get(63); ok {
 			netCode = sub(t, 0, 3)
@@ -317,9 +306,7 @@ func mapRequest(n Network, ix *index, text []byte, a *Authorization) ([]byte, er
 		if t, ok := get(60); ok {
 			adviceReason = t
 		}
-		if ix.hasSlot(slotTCC) {
-			tcc = ix.slotText[slotTCC]
-		}
+		tcc = slotOf(ix, slotTCC)
 		if txnID.len() > 0 {
 			// Banknet reference + DE 15 settlement date.
 			start := len(text)
