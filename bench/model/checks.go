@@ -411,7 +411,7 @@ func (m *Model) hold(card *Card, a *spec.Authorization, lcKey string, amount int
 	card.Account.pending += amount
 	lc := m.lifecycles[lcKey]
 	if lc == nil {
-		lc = &lifecycle{card: card}
+		lc = &lifecycle{card: card, billing: a.HasBilling}
 		if lcKey != "" {
 			m.lifecycles[lcKey] = lc
 		}
@@ -485,6 +485,11 @@ func (m *Model) reverse(a *spec.Authorization) (Expected, func(), error) {
 		if lc := m.lifecycles[lcKey]; lc != nil {
 			targets = lc.parts
 		}
+	}
+	if targets != nil && a.HasReplacement && a.ActualAmount > 0 && targets[0].lc.billing {
+		// Field 95 is in the transaction's currency, the hold in the
+		// account's: how the two meet is not fixed.
+		return Expected{}, nil, ambiguous("partial reversal of a request charged in another currency")
 	}
 	if targets == nil {
 		e.Reason = "reversal_unmatched"

@@ -136,6 +136,7 @@ type lifecycle struct {
 	card     *Card
 	parts    []*part
 	reversed bool
+	billing  bool // charged as a cardholder billing amount (field 6)
 }
 
 type part struct {

@@ -459,3 +459,20 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+func TestCrossBorderHolds(t *testing.T) {
+	f := newFixture(t, cardSpec{name: "c", balance: 10_000})
+	withBilling := func(amount int64) func(*spec.Authorization) {
+		return func(a *spec.Authorization) {
+			a.Currency, a.MerchantCountry = 978, "FR"
+			a.HasBilling, a.BillingAmount, a.BillingCurrency = true, amount, 840
+		}
+	}
+	eur := f.req("c", 2_000, withBilling(2_160))
+	f.run(t, []step{
+		{req: eur, code: "00", available: 7_840}, // the billing amount is what the account is charged
+		{req: reversal(eur, 1_000, false), ambiguous: true},
+		{req: reversal(eur, 0, false), code: "00", available: 10_000},
+		{req: f.req("c", 20_000, withBilling(21_600), withPartial), ambiguous: true},
+	})
+}

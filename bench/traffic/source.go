@@ -57,7 +57,12 @@ type Source struct {
 // NewSource returns a source for a network; id (0–99) tells connections of
 // one run apart, and the run's nonce tells runs apart.
 func NewSource(n spec.Network, id int, acquirer string, nonce uint64) *Source {
-	return &Source{Network: n, ID: id % 100, Acquirer: acquirer, nonce: nonce % 10, Now: time.Now}
+	s := &Source{Network: n, ID: id % 100, Acquirer: acquirer, nonce: nonce % 10, Now: time.Now}
+	// Numbering starts somewhere new each time, so that a source made again
+	// (another run, another process) within the same second does not repeat
+	// the STAN and transmission time that identify a request to the switch.
+	s.seq.Store(uint64(time.Now().UnixNano()/1000) % 900_000)
+	return s
 }
 
 // numbers are one request's identifiers.
