@@ -49,7 +49,7 @@ type Client struct {
 	src     *traffic.Source // numbers the client's own network management
 
 	signOns, echoesSent, echoesAnswered, keepAlivesSent, keepAlivesIn atomic.Int64
-	unmatched, readErrors, connects, closed                          atomic.Int64
+	unmatched, readErrors, connects, closed                           atomic.Int64
 }
 
 // Dial opens a pool of connections to addr and signs each on.

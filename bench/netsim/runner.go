@@ -100,18 +100,18 @@ func FlowNames() []string {
 
 // Report is what a run found.
 type Report struct {
-	Flows      map[string]*FlowStats `json:"flows"`
-	Requests   int64                 `json:"requests"`
-	Matched    int64                 `json:"matched"`
-	Mismatched int64                 `json:"mismatched"`
-	SendErrors int64                 `json:"send_errors"`
-	Ambiguous  int64                 `json:"ambiguous_skipped"`
-	Codes      map[string]int64      `json:"response_codes"`
-	Mismatches []Mismatch            `json:"mismatches,omitempty"` // the first maxMismatches
-	Errors     []string              `json:"errors,omitempty"`     // the first maxMismatches
-	Latency    load.LatencySummary   `json:"latency"`
+	Flows      map[string]*FlowStats  `json:"flows"`
+	Requests   int64                  `json:"requests"`
+	Matched    int64                  `json:"matched"`
+	Mismatched int64                  `json:"mismatched"`
+	SendErrors int64                  `json:"send_errors"`
+	Ambiguous  int64                  `json:"ambiguous_skipped"`
+	Codes      map[string]int64       `json:"response_codes"`
+	Mismatches []Mismatch             `json:"mismatches,omitempty"` // the first maxMismatches
+	Errors     []string               `json:"errors,omitempty"`     // the first maxMismatches
+	Latency    load.LatencySummary    `json:"latency"`
 	Clients    map[string]ClientStats `json:"clients"`
-	Seconds    float64               `json:"seconds"`
+	Seconds    float64                `json:"seconds"`
 
 	latency *load.Recorder
 }
