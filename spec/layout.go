@@ -73,6 +73,9 @@ type layout struct {
 	subs      []*layout // bitmapped: by subfield number; subelements: by tag (0–99)
 	tcc       *layout   // subelements: the leading transaction category code
 	slot      slot
+	// fixedBytes is the encoded size of a fixed packed or EBCDIC value,
+	// which the scanner reads inline; 0 for every other field.
+	fixedBytes int
 }
 
 // size is the number of bytes n units of this layout's encoding take.
@@ -209,6 +212,9 @@ func compileField(id int, f field.Field) (*layout, error) {
 		}
 		if err := compilePrefix(l, s); err != nil {
 			return nil, err
+		}
+		if l.pref == prefFixed && (l.enc == encBCD || l.enc == encText || l.enc == encDigits) {
+			l.fixedBytes = l.size(l.max)
 		}
 		return l, nil
 	case *field.Composite:

@@ -76,7 +76,24 @@ func (c *codec) scan(msg []byte, ix *index, text []byte) ([]byte, error) {
 				return text, fieldErr(id, 0, ErrUnknownField)
 			}
 			start := off
-			if off, text, err = c.scanField(l, msg, off, ix, text); err != nil {
+			if l.fixedBytes > 0 {
+				// Most fields: fixed length, packed or EBCDIC.
+				end := off + l.fixedBytes
+				if end > len(msg) {
+					return text, fieldErr(id, 0, ErrTruncated)
+				}
+				t0 := len(text)
+				if l.enc == encBCD {
+					text, err = decodeBCD(text, msg[off:end], l.max, false)
+				} else {
+					text, err = decodeEBCDIC(text, msg[off:end], l.max, l.enc == encDigits)
+				}
+				if err != nil {
+					return text, fieldErr(id, 0, err)
+				}
+				ix.text[id] = span{uint32(t0), uint32(len(text))}
+				off = end
+			} else if off, text, err = c.scanField(l, msg, off, ix, text); err != nil {
 				return text, err
 			}
 			ix.raw[id] = span{uint32(start), uint32(off)}
