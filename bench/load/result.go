@@ -194,3 +194,57 @@ func WriteTable(w io.Writer, runs []*Result) error {
 }
 
 func ms(us float64) string { return fmt.Sprintf("%.3f", us/1e3) }
+
+// WriteMarkdown writes the runs as a Markdown table for the README, with a
+// line saying how they were made.
+func WriteMarkdown(w io.Writer, runs []*Result, command string) error {
+	fmt.Fprintln(w, "| run | load | network | answers/s | p50 ms | p90 ms | p99 ms | p99.9 ms | p99.99 ms | max ms | wrong | errors | bench CPU µs/auth | switch CPU µs/auth |")
+	fmt.Fprintln(w, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for _, r := range runs {
+		load := fmt.Sprintf("%d conns × %d in flight per network", r.Config.ConnsPerNetwork, r.Config.InFlight)
+		if r.Mode == "open" {
+			load = fmt.Sprintf("open loop at %.0f/s", r.Config.Rate)
+		}
+		rows := append([]NetworkResult(nil), r.Networks...)
+		if len(rows) > 1 {
+			rows = append(rows, r.Total)
+		}
+		for i, n := range rows {
+			bench, sw := "", ""
+			if i == len(rows)-1 {
+				bench = fmt.Sprintf("%.2f", r.BenchCPUPerRequest)
+				if r.SwitchCPUPerRequest != nil {
+					sw = fmt.Sprintf("%.2f", *r.SwitchCPUPerRequest)
+				}
+			}
+			l := n.Latency
+			fmt.Fprintf(w, "| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %d | %d | %s | %s |\n",
+				r.Name, load, n.Network, n.Throughput, ms(l.At(50)), ms(l.At(90)), ms(l.At(99)), ms(l.At(99.9)),
+				ms(l.At(99.99)), ms(l.Max), n.Unexpected, n.Errors+n.Lost, bench, sw)
+		}
+	}
+	if len(runs) > 0 {
+		r := runs[0]
+		fmt.Fprintf(w, "\n%s, %d CPUs, %s; %d cards; mix %s; warm-up %.0f s excluded, %.0f s measured per run.",
+			r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Host.CPUs, r.Host.GoVersion, r.Config.Cards,
+			mixString(r.Config.Mix), r.Warmup, r.Measured)
+		if command != "" {
+			fmt.Fprintf(w, " Made with `%s`.", command)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+func mixString(mix map[string]int) string {
+	keys := make([]string, 0, len(mix))
+	for k := range mix {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, mix[k])
+	}
+	return strings.Join(parts, ",")
+}

@@ -103,7 +103,6 @@ func Generate(opts Options, sink Sink) (Stats, error) {
 		rng:  rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		now:  opts.Now.UTC(),
 	}
-	g.serialOffset = g.rng.Uint64N(serialSpace)
 	if err := g.emitKeys(sink, &st); err != nil {
 		return st, err
 	}
@@ -116,11 +115,11 @@ func Generate(opts Options, sink Sink) (Stats, error) {
 }
 
 type generator struct {
-	opts         Options
-	rng          *rand.Rand
-	now          time.Time
-	serialOffset uint64
-	issued       map[string]uint64 // cards issued per BIN so far
+	opts    Options
+	rng     *rand.Rand
+	now     time.Time
+	issued  map[string]uint64 // cards issued per BIN so far
+	offsets map[string]uint64 // each BIN's serial offset
 
 	acct   Account
 	holder Cardholder
@@ -379,14 +378,19 @@ func (g *generator) cardTraits(c *Card, home string, scale int64) {
 // pan issues the next PAN under bin: BIN, nine serial digits, check digit.
 func (g *generator) pan(bin string) string {
 	if g.issued == nil {
-		g.issued = make(map[string]uint64)
+		g.issued, g.offsets = make(map[string]uint64), make(map[string]uint64)
+	}
+	offset, ok := g.offsets[bin]
+	if !ok {
+		offset = g.rng.Uint64N(serialSpace)
+		g.offsets[bin] = offset
 	}
 	i := g.issued[bin]
 	g.issued[bin] = i + 1
 	if i >= serialSpace {
 		panic("portfolio: BIN exhausted") // 10^9 cards per BIN: far beyond any test
 	}
-	serial := (i*serialStride + g.serialOffset) % serialSpace
+	serial := (i*serialStride + offset) % serialSpace
 	var b [16]byte
 	copy(b[:], bin)
 	for j := 14; j >= 6; j-- {
