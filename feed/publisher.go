@@ -266,6 +266,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	p.log.Info("feed publisher started", "from", p.next)
 
 	stopGauges := p.watchBacklog()
+	defer p.refreshBacklog() // the final state, for Status after Run
 	defer stopGauges()
 
 	tick := time.NewTicker(p.opts.Poll)
@@ -432,7 +433,7 @@ func (p *Publisher) complete(c completion) {
 		p.setOldest()
 		p.maybeAck(false)
 	}
-	if !p.anyFailed() && p.failing {
+	if p.failedRuns > 0 && !p.anyFailed() {
 		p.failing, p.retryAt, p.backoff = false, time.Time{}, p.opts.RetryMin
 		p.lastErr.Store(nil)
 		p.log.Info("feed sink recovered", "shipped_through", p.shippedTo)
