@@ -137,8 +137,11 @@ func (a *account) newHold(h hold) int32 {
 	return slot
 }
 
+// indexOriginal indexes a part by its field-90 identity, for holds without
+// a life cycle only: reversals of the others find them by life cycle and
+// then the part (findOriginal).
 func (a *account) indexOriginal(o OriginalKey, slot int32) {
-	if o == (OriginalKey{}) {
+	if o == (OriginalKey{}) || a.holds[slot].lifecycle != (LifecycleKey{}) {
 		return
 	}
 	if a.byOriginal == nil {
@@ -154,9 +157,11 @@ func (a *account) dropHold(slot int32) {
 	if h.lifecycle != (LifecycleKey{}) && a.byLifecycle[h.lifecycle] == slot {
 		delete(a.byLifecycle, h.lifecycle)
 	}
-	for i := 0; i < h.parts(); i++ {
-		if o := h.part(i).original; o != (OriginalKey{}) && a.byOriginal[o] == slot {
-			delete(a.byOriginal, o)
+	if h.lifecycle == (LifecycleKey{}) {
+		for i := 0; i < h.parts(); i++ {
+			if o := h.part(i).original; o != (OriginalKey{}) && a.byOriginal[o] == slot {
+				delete(a.byOriginal, o)
+			}
 		}
 	}
 	*h = hold{}
@@ -190,6 +195,32 @@ func (a *account) release(slot int32, want int64) int64 {
 		a.dropHold(slot)
 	}
 	return released
+}
+
+// findOriginal finds the hold part a reversal's field 90 names: through
+// the reversal's life cycle, through the index of holds without one, or,
+// when the reversal carries no life cycle, by scanning the account's holds.
+func (a *account) findOriginal(o OriginalKey, lc LifecycleKey) (slot int32, part int) {
+	if lc != (LifecycleKey{}) {
+		if s, ok := a.byLifecycle[lc]; ok {
+			if p := a.holds[s].findPart(o); p >= 0 {
+				return s, p
+			}
+		}
+	}
+	if s, ok := a.byOriginal[o]; ok {
+		return s, a.holds[s].findPart(o)
+	}
+	if lc == (LifecycleKey{}) {
+		for i := range a.holds {
+			if h := &a.holds[i]; h.id != 0 && h.lifecycle != (LifecycleKey{}) {
+				if p := h.findPart(o); p >= 0 {
+					return int32(i), p
+				}
+			}
+		}
+	}
+	return -1, -1
 }
 
 // findPart returns the part of a hold that an original key names.

@@ -27,35 +27,67 @@ type tombDue struct {
 	lifecycle LifecycleKey
 }
 
-// fifo is a queue on a slice that compacts itself as it drains.
+// fifo is a queue of fixed-size blocks, so that it never copies what it
+// holds as it grows and frees blocks as it drains.
 type fifo[T any] struct {
-	items []T
-	head  int
+	blocks [][]T // each of cap fifoBlock; the first is read from head
+	head   int
+	n      int
 }
 
-func (f *fifo[T]) push(v T) { f.items = append(f.items, v) }
+const fifoBlock = 1024
+
+func (f *fifo[T]) push(v T) {
+	if k := len(f.blocks); k == 0 || len(f.blocks[k-1]) == fifoBlock {
+		f.blocks = append(f.blocks, make([]T, 0, fifoBlock))
+	}
+	last := &f.blocks[len(f.blocks)-1]
+	*last = append(*last, v)
+	f.n++
+}
 
 func (f *fifo[T]) front() (*T, bool) {
-	if f.head == len(f.items) {
+	if f.n == 0 {
 		return nil, false
 	}
-	return &f.items[f.head], true
+	return &f.blocks[0][f.head], true
 }
 
 func (f *fifo[T]) pop() {
 	var zero T
-	f.items[f.head] = zero
+	f.blocks[0][f.head] = zero
 	f.head++
-	if f.head == len(f.items) {
-		f.items, f.head = f.items[:0], 0
-	} else if f.head >= 1024 && f.head*2 >= len(f.items) {
-		n := copy(f.items, f.items[f.head:])
-		clear(f.items[n:])
-		f.items, f.head = f.items[:n], 0
+	f.n--
+	if f.head == len(f.blocks[0]) && (len(f.blocks) > 1 || f.head == fifoBlock) {
+		f.blocks[0] = nil
+		f.blocks = f.blocks[1:]
+		f.head = 0
+	} else if f.n == 0 {
+		f.blocks[0], f.head = f.blocks[0][:0], 0
 	}
 }
 
-func (f *fifo[T]) len() int { return len(f.items) - f.head }
+func (f *fifo[T]) len() int { return f.n }
+
+// each calls fn for every queued item, in order, to be changed in place.
+func (f *fifo[T]) all() []T {
+	out := make([]T, 0, f.n)
+	for i, b := range f.blocks {
+		if i == 0 {
+			b = b[f.head:]
+		}
+		out = append(out, b...)
+	}
+	return out
+}
+
+// reset replaces the queue's contents.
+func (f *fifo[T]) reset(items []T) {
+	*f = fifo[T]{}
+	for _, v := range items {
+		f.push(v)
+	}
+}
 
 func (q *expiryQueues) pushHold(period int64, d holdDue) {
 	q.mu.Lock()

@@ -30,6 +30,7 @@ type journal struct {
 	spare      []byte
 	maxPending int
 	closed     bool
+	idle       bool // the committer is waiting for a kick
 
 	kick chan struct{} // capacity 1: "there is work"
 	stop chan struct{}
@@ -72,7 +73,7 @@ func newJournal(st *store, next uint64, syncWrites bool, maxPending int, m *metr
 	j := &journal{
 		next: next, store: st, sync: syncWrites, maxPending: maxPending, metrics: m,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		pending: make([]byte, 0, 1<<20), spare: make([]byte, 0, 1<<20),
+		pending: make([]byte, 0, 1<<20), spare: make([]byte, 0, 1<<20), idle: true,
 	}
 	j.space.L = &j.mu
 	j.durable.Store(next - 1)
@@ -108,10 +109,16 @@ func (j *journal) append(e *Entry) bool {
 	j.pending = appendEntry(j.pending, e)
 	binary.LittleEndian.PutUint32(j.pending[at:], uint32(len(j.pending)-at-entryHeader))
 	j.pendingN++
+	wake := j.idle
+	j.idle = false
 	j.mu.Unlock()
-	select {
-	case j.kick <- struct{}{}:
-	default:
+	if wake {
+		// Only an idle committer needs waking: a busy one takes
+		// everything pending when its current batch is done.
+		select {
+		case j.kick <- struct{}{}:
+		default:
+		}
 	}
 	return true
 }
@@ -144,6 +151,7 @@ func (j *journal) run() {
 func (j *journal) commitPending() bool {
 	j.mu.Lock()
 	if j.pendingN == 0 {
+		j.idle = true
 		j.mu.Unlock()
 		return false
 	}

@@ -51,6 +51,10 @@ type Options struct {
 	// early and counted.
 	RequestRetention time.Duration
 	MaxRequests      int
+	// ExpectedRequests sizes the remembered-answer table up front (a
+	// generation's worth of requests), so that it does not grow on the
+	// hot path; the table sizes each new generation like the last anyway.
+	ExpectedRequests int
 
 	// CheckpointEvery is how many journal entries may follow the newest
 	// checkpoint before a new one is written in the background (4M); a
@@ -184,7 +188,7 @@ func Open(opts Options) (*Ledger, error) {
 	opts.defaults()
 	l := &Ledger{
 		opts: opts, now: opts.Now, log: opts.Logger.With("component", "ledger"),
-		requests:   newRequestTable(int64(opts.RequestRetention), opts.MaxRequests),
+		requests:   newRequestTable(int64(opts.RequestRetention), opts.MaxRequests, opts.ExpectedRequests),
 		metrics:    newMetrics(),
 		defaultExp: int64(opts.DefaultExpiry),
 		tombTTL:    int64(opts.RequestRetention),
@@ -392,11 +396,16 @@ func (l *Ledger) Authorize(r *Authorize) Result {
 		Force: r.Force, NoHold: r.NoHold, Partial: r.AllowPartial, Time: time.Unix(0, at).UTC(),
 		Descriptor: r.Descriptor}
 	l.decide(a, r, at, &e.Result)
+	slot := holdUnknown
 	if e.Result.Status != Declined && !r.NoHold && e.Result.Approved > 0 {
 		e.Expires = time.Unix(0, at+l.expiryFor(r.MCC)).UTC()
-		if slot, ok := a.byLifecycle[r.Lifecycle]; ok && r.Lifecycle != (LifecycleKey{}) {
-			e.Result.HoldID = a.holds[slot].id
-		} else {
+		slot = -1
+		if r.Lifecycle != (LifecycleKey{}) {
+			if s, ok := a.byLifecycle[r.Lifecycle]; ok {
+				slot, e.Result.HoldID = s, a.holds[s].id
+			}
+		}
+		if slot < 0 {
 			e.Result.HoldID = l.nextHold.Add(1)
 		}
 		for i := range r.Velocity {
@@ -404,7 +413,7 @@ func (l *Ledger) Authorize(r *Authorize) Result {
 		}
 	}
 	e.Result.Memo = r.Memo
-	l.applyAuthorize(a, &e)
+	l.applyAuthorize(a, &e, slot)
 	return l.finish(a, &e)
 }
 
@@ -567,9 +576,13 @@ func (l *Ledger) reversedEarly(a *account, r *Authorize, at int64) bool {
 	return false
 }
 
+// holdUnknown asks applyAuthorize to find the hold by its id.
+const holdUnknown int32 = -2
+
 // applyAuthorize applies a decided authorization: the hold, the spend and
-// the velocity counts, and fills the balances after it.
-func (l *Ledger) applyAuthorize(a *account, e *Entry) {
+// the velocity counts, and fills the balances after it. slot is the hold
+// that grows, -1 for a new hold, or holdUnknown (replay: find it by id).
+func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 	res := &e.Result
 	res.Currency = a.currency
 	if res.Status != Declined && !e.NoHold && res.Approved > 0 {
@@ -578,8 +591,13 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry) {
 		mcc := parseMCC(e.MCC)
 		part := holdPart{original: e.Original, amount: res.Approved, win: w}
 		exp := e.Expires.UnixNano()
-		slot, ok := a.byID[res.HoldID]
-		if ok {
+		if slot == holdUnknown {
+			slot = -1
+			if s, ok := a.byID[res.HoldID]; ok {
+				slot = s
+			}
+		}
+		if slot >= 0 {
 			h := &a.holds[slot]
 			h.more = append(h.more, part)
 			h.amount += res.Approved
@@ -646,9 +664,7 @@ func (l *Ledger) applyReverse(a *account, e *Entry) {
 	res.Status, res.Currency = Approved, a.currency
 	slot, part := int32(-1), -1
 	if e.Original != (OriginalKey{}) {
-		if s, ok := a.byOriginal[e.Original]; ok {
-			slot, part = s, a.holds[s].findPart(e.Original)
-		}
+		slot, part = a.findOriginal(e.Original, e.Lifecycle)
 	}
 	if slot < 0 && e.Lifecycle != (LifecycleKey{}) {
 		if s, ok := a.byLifecycle[e.Lifecycle]; ok {
@@ -768,20 +784,30 @@ func (l *Ledger) Capture(c *Capture) Result {
 	if found {
 		e.Result.HoldID = a.holds[slot].id
 	}
+	if found && c.Amount < 0 {
+		e.Result.Status, e.Result.Reason, e.Result.Currency = Declined, ReasonInvalidAmount, a.currency
+		e.Result.Posted, e.Result.Available = a.posted, a.available()
+		return l.finish(a, &e)
+	}
 	applyCapture(a, &e)
 	return l.finish(a, &e)
 }
 
-// applyCapture posts a capture of the hold e.Result.HoldID (0: none).
+// applyCapture posts a capture of the hold e.Result.HoldID (0: none). A
+// negative amount (a credit) never names a hold.
 func applyCapture(a *account, e *Entry) {
 	res := &e.Result
+	if res.Status == Declined {
+		res.Currency, res.Posted, res.Available = a.currency, a.posted, a.available()
+		return
+	}
 	res.Status, res.Approved, res.Currency = Approved, e.Amount, a.currency
 	if slot, ok := a.byID[res.HoldID]; ok && res.HoldID != 0 {
 		h := &a.holds[slot]
 		if d := e.Amount - h.amount; d > 0 {
 			last := h.part(h.parts() - 1)
 			a.count(h.card, h.cardholder, last.win, h.mcc, d)
-		} else if e.Amount >= 0 {
+		} else {
 			for i := h.parts() - 1; i >= 0 && d < 0; i-- {
 				p := h.part(i)
 				take := min(p.amount, -d)

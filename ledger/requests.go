@@ -39,13 +39,13 @@ type storedResult struct {
 	at  int64
 }
 
-func newRequestTable(retention int64, maxRecords int) *requestTable {
+func newRequestTable(retention int64, maxRecords, expected int) *requestTable {
 	t := &requestTable{retention: retention, perShard: maxRecords / 2 / requestShards}
 	if t.perShard < 16 {
 		t.perShard = 16
 	}
 	for i := range t.shards {
-		t.shards[i].cur = make(map[RequestKey]storedResult)
+		t.shards[i].cur = make(map[RequestKey]storedResult, min(expected, maxRecords/2)/requestShards)
 	}
 	return t
 }

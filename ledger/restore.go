@@ -179,13 +179,16 @@ func (l *Ledger) replayEntry(e, got *Entry) error {
 		case OpAuthorize, OpAdvice:
 			got.Result.Status, got.Result.Reason = e.Result.Status, e.Result.Reason
 			got.Result.Approved, got.Result.HoldID = e.Result.Approved, e.Result.HoldID
-			l.applyAuthorize(a, got)
+			l.applyAuthorize(a, got, holdUnknown)
 		case OpReverse:
 			l.applyReverse(a, got)
 		case OpDecline:
 			got.Result = e.Result
 		case OpCapture:
 			got.Result.HoldID = e.Result.HoldID
+			if e.Result.Status == Declined {
+				got.Result.Status, got.Result.Reason = e.Result.Status, e.Result.Reason
+			}
 			applyCapture(a, got)
 		case OpRelease:
 			applyRelease(a, got)
@@ -235,9 +238,13 @@ func (q *expiryQueues) sort() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, f := range q.holds {
-		slices.SortFunc(f.items[f.head:], func(a, b holdDue) int { return cmpInt64(a.due, b.due) })
+		items := f.all()
+		slices.SortFunc(items, func(a, b holdDue) int { return cmpInt64(a.due, b.due) })
+		f.reset(items)
 	}
-	slices.SortFunc(q.tombs.items[q.tombs.head:], func(a, b tombDue) int { return cmpInt64(a.due, b.due) })
+	items := q.tombs.all()
+	slices.SortFunc(items, func(a, b tombDue) int { return cmpInt64(a.due, b.due) })
+	q.tombs.reset(items)
 }
 
 func cmpInt64(a, b int64) int {

@@ -47,7 +47,7 @@ func appendScope(b []byte, s *scopeSpend) []byte {
 	b = binary.AppendUvarint(b, uint64(len(r.at)))
 	b = binary.AppendUvarint(b, uint64(r.n))
 	for i := 0; i < r.n; i++ {
-		b = binary.AppendVarint(b, r.at[(r.head-r.n+i+len(r.at))%len(r.at)])
+		b = binary.AppendVarint(b, r.get(i))
 	}
 	return b
 }

@@ -108,13 +108,25 @@ const (
 	maxVelocityDepth = 4096
 )
 
-// push records an approval at t, growing the ring to depth first.
+// push records an approval at t, growing the ring to depth first. The
+// ring stays in time order: requests that raced by a little are put in
+// their place (a bounded walk back), so since can search it.
 func (r *velocityRing) push(t int64, depth int) {
 	r.grow(depth)
+	size := len(r.at)
 	r.at[r.head] = t
-	r.head = (r.head + 1) % len(r.at)
-	if r.n < len(r.at) {
+	i := r.head
+	r.head = (r.head + 1) % size
+	if r.n < size {
 		r.n++
+	}
+	for k := 1; k < r.n; k++ {
+		prev := (i - 1 + size) % size
+		if r.at[prev] <= r.at[i] {
+			break
+		}
+		r.at[prev], r.at[i] = r.at[i], r.at[prev]
+		i = prev
 	}
 }
 
@@ -129,23 +141,29 @@ func (r *velocityRing) grow(depth int) {
 		return
 	}
 	at := make([]int64, depth)
-	// oldest first
 	for i := 0; i < r.n; i++ {
-		at[i] = r.at[(r.head-r.n+i+len(r.at))%len(r.at)]
+		at[i] = r.get(i)
 	}
 	r.at, r.head = at, r.n%depth
 }
 
-// since counts approvals strictly after t, stopping once it reaches limit.
+// get returns the i-th recorded approval, oldest first.
+func (r *velocityRing) get(i int) int64 {
+	return r.at[(r.head-r.n+i+2*len(r.at))%len(r.at)]
+}
+
+// since counts the approvals strictly after t, at most limit.
 func (r *velocityRing) since(t int64, limit int) int {
-	c := 0
-	for i := 1; i <= r.n && c < limit; i++ {
-		if r.at[(r.head-i+len(r.at))%len(r.at)] <= t {
-			break
+	lo, hi := 0, r.n // first index with at > t
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if r.get(mid) <= t {
+			lo = mid + 1
+		} else {
+			hi = mid
 		}
-		c++
 	}
-	return c
+	return min(r.n-lo, limit)
 }
 
 // scopeSpend is everything counted for one scope.
