@@ -72,12 +72,12 @@ type randomModel struct {
 	n   uint64
 
 	accounts []string
-	posted   map[string]int64            // what the test posted
-	loaded   map[string]int64            // the balance the last load set
-	captured map[string]int64            // captured spend by account
-	capCard  map[string]int64            // captured spend by account/card
-	lifes    map[string][]lifecycleRef   // open and closed life cycles by account
-	sent     []sentRequest               // for repeats
+	posted   map[string]int64          // what the test posted
+	loaded   map[string]int64          // the balance the last load set
+	captured map[string]int64          // captured spend by account
+	capCard  map[string]int64          // captured spend by account/card
+	lifes    map[string][]lifecycleRef // open and closed life cycles by account
+	sent     []sentRequest             // for repeats
 	results  map[ledger.RequestKey]ledger.Result
 	resultAt map[ledger.RequestKey]time.Time
 	early    map[string][]ledger.OriginalKey // reversed before their original
@@ -102,7 +102,7 @@ func newRandomModel(t *testing.T, seed uint64) *randomModel {
 		posted: map[string]int64{}, loaded: map[string]int64{}, captured: map[string]int64{}, capCard: map[string]int64{},
 		lifes: map[string][]lifecycleRef{}, results: map[ledger.RequestKey]ledger.Result{},
 		resultAt: map[ledger.RequestKey]time.Time{},
-		early: map[string][]ledger.OriginalKey{}, ops: map[string]int{},
+		early:    map[string][]ledger.OriginalKey{}, ops: map[string]int{},
 	}
 	m.open()
 	for i := 0; i < 8; i++ {
