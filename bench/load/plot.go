@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -22,8 +23,8 @@ func PlotLatency(path string, runs []*Result) error {
 	p.X.Scale = plot.LogScale{}
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
-	p.Legend.Left = true
+	// The curves rise to the right: the legend goes bottom right.
+	p.Legend.Top, p.Legend.Left = false, false
 	var ticks []plot.Tick
 	for _, pct := range []float64{0, 50, 90, 99, 99.9, 99.99, 99.999} {
 		ticks = append(ticks, plot.Tick{Value: inverse(pct), Label: fmt.Sprintf("%g%%", pct)})
@@ -77,18 +78,26 @@ func inverse(pct float64) float64 {
 func PlotThroughput(path string, runs []*Result) error {
 	p := plot.New()
 	p.Title.Text = "Answers per second"
-	p.X.Label.Text = "seconds since the run started (warm-up included)"
+	p.X.Label.Text = "seconds since the run started (dashed: end of warm-up)"
 	p.Y.Label.Text = "answers/s"
-	p.Legend.Top = true
+	p.Y.Tick.Marker = wholeTicks{}
+	p.Legend.Top, p.Legend.Left = false, false
 	i := 0
+	warmup := 0.0
 	for _, r := range runs {
+		warmup = max(warmup, r.Warmup)
 		for _, n := range r.Networks {
-			if len(n.Timeline) == 0 {
+			// The last second is cut short by the end of the run: leave it out.
+			timeline := n.Timeline
+			if len(timeline) > 1 {
+				timeline = timeline[:len(timeline)-1]
+			}
+			if len(timeline) == 0 {
 				continue
 			}
-			xy := make(plotter.XYs, len(n.Timeline))
-			for s, c := range n.Timeline {
-				xy[s] = plotter.XY{X: float64(s), Y: float64(c)}
+			xy := make(plotter.XYs, len(timeline))
+			for s, c := range timeline {
+				xy[s] = plotter.XY{X: float64(s) + 0.5, Y: float64(c)}
 			}
 			line, err := plotter.NewLine(xy)
 			if err != nil {
@@ -105,9 +114,30 @@ func PlotThroughput(path string, runs []*Result) error {
 		return fmt.Errorf("load: throughput plot: no answers recorded")
 	}
 	p.Y.Min = 0
+	if warmup > 0 {
+		edge, err := plotter.NewLine(plotter.XYs{{X: warmup, Y: 0}, {X: warmup, Y: p.Y.Max}})
+		if err == nil {
+			edge.Dashes = []vg.Length{vg.Points(4), vg.Points(4)}
+			edge.Color = color.Gray{Y: 128}
+			p.Add(edge)
+		}
+	}
 	p.Add(plotter.NewGrid())
 	if err := p.Save(9*vg.Inch, 4.5*vg.Inch, path); err != nil {
 		return fmt.Errorf("load: save %s: %w", path, err)
 	}
 	return nil
+}
+
+// wholeTicks are gonum's default ticks labelled as whole numbers.
+type wholeTicks struct{}
+
+func (wholeTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = fmt.Sprintf("%.0f", ticks[i].Value)
+		}
+	}
+	return ticks
 }

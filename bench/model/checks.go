@@ -115,6 +115,10 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 		return decline(v.code, v.reason)
 	}
 	if mismatch {
+		// Where the currency check sits relative to card verification is
+		// not fixed, so neither is whether the CVVs were processed: leave
+		// their results unchecked.
+		e.CVV2Result, e.CVVResult = 0, 0
 		return decline("13", "currency_mismatch")
 	}
 

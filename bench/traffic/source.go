@@ -323,7 +323,16 @@ func (s *Source) Increment(orig *spec.Authorization, amount int64) *spec.Authori
 	r.LocalTime, r.LocalDate = num.localTime, num.localDate
 	r.Amount = amount
 	if r.HasBilling {
-		r.HasBilling, r.BillingAmount, r.BillingCurrency = false, 0, 0
+		// The increment is charged in the same billing currency at the
+		// same rate.
+		from, ok1 := spec.CurrencyByNumeric(r.Currency)
+		to, ok2 := spec.CurrencyByNumeric(r.BillingCurrency)
+		billing, err := convert(amount, from.Alpha, to.Alpha)
+		if !ok1 || !ok2 || err != nil {
+			r.HasBilling, r.BillingAmount, r.BillingCurrency = false, 0, 0
+		} else {
+			r.BillingAmount = billing
+		}
 	}
 	return &r
 }
