@@ -302,6 +302,18 @@ func (c *Card) Controlled() bool {
 	return false
 }
 
+// BlocksCategory reports whether a control on any level of the card
+// declines the merchant category.
+func (c *Card) BlocksCategory(mcc string) bool {
+	for _, l := range c.levels() {
+		if slices.Contains(l.controls.BlockedCategories, mcc) ||
+			len(l.controls.AllowedCategories) > 0 && !slices.Contains(l.controls.AllowedCategories, mcc) {
+			return true
+		}
+	}
+	return false
+}
+
 // Balance returns an account's posted and available balance.
 func (m *Model) Balance(accountID string) (posted, available int64, ok bool) {
 	m.mu.Lock()

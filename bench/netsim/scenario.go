@@ -49,14 +49,16 @@ type Scenario struct {
 type Step struct {
 	ID string `yaml:"id"`
 	// Message: authorization (default), repeat, increment, advice,
-	// reversal, reversal_advice, echo.
-	Message string `yaml:"message"`
+	// reversal, reversal_advice, echo, or send (a step built earlier with
+	// send_later, sent now: a late original after its reversal).
+	Message   string `yaml:"message"`
+	SendLater bool   `yaml:"send_later"` // build the request now, send it with a later "send" step
 	// Card: a portfolio card id, "@step" for the card of an earlier step,
 	// "unknown" for a card the portfolio does not have, or a selector.
 	Card    CardRef `yaml:"card"`
 	Network string  `yaml:"network"` // for unknown cards and echoes
 	// Type: purchase (default), cash, cashback, refund, balance_inquiry,
-	// account_verification.
+	// account_verification, transfer (not supported by the switch: 12).
 	Type     string `yaml:"type"`
 	Merchant string `yaml:"merchant"` // a traffic merchant key; default "online"
 	Amount   int64  `yaml:"amount"`   // minor units of the merchant's currency
@@ -117,7 +119,8 @@ type Selector struct {
 	Currency         string `yaml:"currency"`
 	MinAvailable     *int64 `yaml:"min_available"`
 	MaxAvailable     *int64 `yaml:"max_available"`
-	Controls         string `yaml:"controls"` // none, any
+	Controls         string `yaml:"controls"`        // none, any
+	BlocksCategory   string `yaml:"blocks_category"` // a control on some level declines this MCC
 }
 
 // LoadScenarios reads a scenario file.
@@ -164,7 +167,7 @@ func validate(scs []Scenario) error {
 			where := fmt.Sprintf("netsim: scenario %q step %d", sc.Name, i+1)
 			switch st.Message {
 			case "", "authorization", "echo":
-			case "repeat", "increment", "reversal", "reversal_advice":
+			case "repeat", "increment", "reversal", "reversal_advice", "send":
 				if st.Of == "" {
 					return fmt.Errorf("%s: %s needs of:", where, st.Message)
 				}
@@ -307,6 +310,8 @@ func (r *Runner) PlayScenario(sc *Scenario) (*ScenarioResult, error) {
 			a, err = src.Authorization(card, st.request(r))
 		case "repeat":
 			a = traffic.Repeat(orig)
+		case "send":
+			a = orig
 		case "increment":
 			a = src.Increment(orig, st.Amount)
 		case "reversal", "reversal_advice":
@@ -333,6 +338,14 @@ func (r *Runner) PlayScenario(sc *Scenario) (*ScenarioResult, error) {
 		if st.ID != "" {
 			byID[st.ID] = a
 			cardOf[st.ID] = card
+		}
+		if st.SendLater {
+			sr := StepResult{Step: name, MTI: a.MTI, Want: "-", Got: "-", OK: true, Note: "built; sent later"}
+			if card != nil {
+				sr.Card = spec.MaskPAN(card.PAN)
+			}
+			res.Steps = append(res.Steps, sr)
+			continue
 		}
 
 		// Predict, send, compare.
@@ -422,6 +435,8 @@ func (st *Step) request(r *Runner) traffic.Request {
 		req.Type = spec.TxnBalanceInquiry
 	case "account_verification":
 		req.Type = spec.TxnAccountVerification
+	case "transfer":
+		req.Type = spec.TxnUnsupported
 	}
 	key := st.Merchant
 	if key == "" {
@@ -509,6 +524,9 @@ func (r *Runner) selectCard(sel *Selector, used map[*model.Card]bool) *model.Car
 			continue
 		}
 		if sel.Controls == "none" && c.Controlled() || sel.Controls == "any" && !c.Controlled() {
+			continue
+		}
+		if sel.BlocksCategory != "" && !c.BlocksCategory(sel.BlocksCategory) {
 			continue
 		}
 		return c
