@@ -185,7 +185,7 @@ func TestParseRejects(t *testing.T) {
 	}
 	for name, line := range map[string][]byte{
 		"empty": nil, "other json": []byte(`{"a":1}`), "seq mismatch": tests["seq mismatches"],
-		"overflow": []byte(`{"v":1,"id":"je_99999999999999999999","seq":99999999999999999999,`),
+		"overflow":     []byte(`{"v":1,"id":"je_99999999999999999999","seq":99999999999999999999,`),
 		"leading zero": []byte(`{"v":1,"id":"je_042","seq":042,`),
 	} {
 		if _, err := feed.ParseSeq(line); err == nil {

@@ -226,10 +226,10 @@ func (tr *Traffic) Step() ledger.Result {
 			actual = int64(1 + tr.rng.IntN(50))
 		}
 		res := tr.L.Reverse(&ledger.Reverse{
-			Key:          ledger.MakeRequestKey(no, ledger.ClassReversal, stan, transmission, "12345"),
-			Lifecycle:    ledger.MakeLifecycleKey(no, rv.lifecycle),
-			Original:     ledger.MakeOriginalKey(no, rv.stan, rv.transmission, "12345", rv.card),
-			Account:      rv.acct, Card: rv.card, ActualAmount: actual, At: now,
+			Key:       ledger.MakeRequestKey(no, ledger.ClassReversal, stan, transmission, "12345"),
+			Lifecycle: ledger.MakeLifecycleKey(no, rv.lifecycle),
+			Original:  ledger.MakeOriginalKey(no, rv.stan, rv.transmission, "12345", rv.card),
+			Account:   rv.acct, Card: rv.card, ActualAmount: actual, At: now,
 			Descriptor: ledger.Descriptor{Network: rv.network, Kind: "reversal", MTI: "0400", STAN: stan,
 				TransactionID: rv.lifecycle, CardToken: rv.card, Last4: "4242", Decision: "approved", ResponseCode: "00"},
 		})
