@@ -138,21 +138,6 @@ func (c *conn) readLoop() {
 	discard := 0     // bytes of an oversized frame still to drop
 	partial := false // a read deadline for a half frame is set
 	for {
-		if c.draining.Load() {
-			return
-		}
-		// A half frame must complete within PartialTimeout; an empty
-		// buffer may wait for ever (the idle echo checks liveness).
-		if want := w > r || discard > 0; want != partial {
-			partial = want
-			if want {
-				_ = c.nc.SetReadDeadline(time.Now().Add(cfg.PartialTimeout))
-			} else {
-				_ = c.nc.SetReadDeadline(time.Time{})
-			}
-		} else if partial {
-			_ = c.nc.SetReadDeadline(time.Now().Add(cfg.PartialTimeout))
-		}
 		if r == w {
 			r, w = 0, 0
 		} else if len(buf)-w < cfg.MaxFrame+8 {
@@ -164,6 +149,7 @@ func (c *conn) readLoop() {
 			w += n
 			c.lastRx.Store(time.Now().UnixNano())
 		}
+		frames := 0
 		for r < w {
 			if discard > 0 {
 				d := min(discard, w-r)
@@ -181,6 +167,7 @@ func (c *conn) readLoop() {
 				break
 			}
 			r += used
+			frames++
 			switch f.Kind {
 			case spec.FrameKeepAlive:
 				if c.network == spec.Visa {
@@ -194,6 +181,21 @@ func (c *conn) readLoop() {
 				if !c.handle(f.Payload) {
 					return
 				}
+			}
+		}
+		// A frame must arrive whole within PartialTimeout of its first
+		// bytes (slow or stalled senders are bounded); an empty buffer may
+		// wait for ever, the idle echo checks liveness. A draining
+		// connection keeps the deadline it was given: it reads what is
+		// already on its way, then stops.
+		if half := w > r || discard > 0; !c.draining.Load() {
+			switch {
+			case half && (!partial || frames > 0):
+				_ = c.nc.SetReadDeadline(time.Now().Add(cfg.PartialTimeout))
+				partial = true
+			case !half && partial:
+				_ = c.nc.SetReadDeadline(time.Time{})
+				partial = false
 			}
 		}
 		if err != nil {

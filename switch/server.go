@@ -50,6 +50,10 @@ type listener struct {
 	done  chan struct{}
 }
 
+// drainGrace is how long a shutting-down connection goes on reading what
+// the network had already sent when the shutdown began.
+const drainGrace = 100 * time.Millisecond
+
 // ErrClosed is returned by Start on a server that was shut down.
 var ErrClosed = errors.New("switch is shut down")
 
@@ -218,8 +222,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, l := range s.listeners {
 		l.mu.Lock()
 		for c := range l.open {
+			// Requests already sent (in the socket's buffers) are read
+			// and answered; nothing new is awaited past the grace.
 			c.draining.Store(true)
-			_ = c.nc.SetReadDeadline(time.Now())
+			_ = c.nc.SetReadDeadline(time.Now().Add(drainGrace))
 		}
 		l.mu.Unlock()
 	}

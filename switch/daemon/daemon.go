@@ -1,0 +1,296 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/authswitch/authswitch/ledger"
+	"github.com/authswitch/authswitch/rules"
+	"github.com/authswitch/authswitch/spec"
+	netswitch "github.com/authswitch/authswitch/switch"
+)
+
+//go:embed demo.jsonl
+var demoPortfolio []byte
+
+// Daemon is a running switch: ledger, rules, sessions, admin HTTP.
+type Daemon struct {
+	cfg      Config
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	ledger   *ledger.Ledger
+	engine   *rules.Engine
+	server   *netswitch.Server
+	admin    *http.Server
+	adminLn  net.Listener
+	stop     chan struct{}
+	bg       sync.WaitGroup
+	closeErr error
+	once     sync.Once
+}
+
+// Start opens the data directory, loads the portfolio, binds every
+// listener and returns a switch ready for traffic.
+func Start(cfg Config, logOut io.Writer) (*Daemon, error) {
+	log := newLogger(cfg.LogLevel, logOut)
+	d := &Daemon{cfg: cfg, log: log, reg: prometheus.NewRegistry(), stop: make(chan struct{})}
+	d.reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+	ok := false
+	defer func() {
+		if !ok {
+			d.closeStores()
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	panKey, err := d.panKey()
+	if err != nil {
+		return nil, err
+	}
+	d.ledger, err = ledger.Open(ledger.Options{
+		Dir:           filepath.Join(cfg.DataDir, "ledger"),
+		NoSync:        cfg.Ledger.NoSync,
+		DefaultExpiry: time.Duration(cfg.Ledger.HoldExpiry),
+		LongExpiry:    time.Duration(cfg.Ledger.LongHoldExpiry),
+		Registerer:    d.reg,
+		Logger:        log.With("component", "ledger"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	d.engine, err = rules.New(rules.Options{
+		Ledger:       d.ledger,
+		StoreDir:     filepath.Join(cfg.DataDir, "refdata"),
+		PANKey:       panKey,
+		CacheBytes:   int64(cfg.Rules.CacheMB) << 20,
+		ProgramRules: cfg.Rules.ProgramRules,
+		Chain:        cfg.Rules.Chain,
+		Registerer:   d.reg,
+		Logger:       log.With("component", "rules"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start rules engine: %w", err)
+	}
+	if cfg.Demo {
+		st, err := d.engine.LoadPortfolio(bytes.NewReader(demoPortfolio))
+		if err != nil {
+			return nil, fmt.Errorf("demo portfolio: %w", err)
+		}
+		log.Info("demo portfolio loaded", "cards", st.Cards, "accounts", st.Accounts)
+	}
+	if cfg.Portfolio != "" {
+		f, err := os.Open(cfg.Portfolio)
+		if err != nil {
+			return nil, fmt.Errorf("portfolio: %w", err)
+		}
+		st, err := d.engine.LoadPortfolio(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("portfolio %s: %w", cfg.Portfolio, err)
+		}
+		log.Info("portfolio loaded", "file", cfg.Portfolio, "cards", st.Cards, "accounts", st.Accounts,
+			"cardholders", st.Cardholders, "card_keys", st.CardKeys, "duration", st.Duration)
+	}
+
+	listeners := cfg.Listeners()
+	for i := range listeners {
+		nc := cfg.Visa
+		if listeners[i].Network == spec.Mastercard {
+			nc = cfg.Mastercard
+		}
+		if listeners[i].TLS, err = nc.tlsConfig(); err != nil {
+			return nil, fmt.Errorf("%s listener: %w", listeners[i].Network, err)
+		}
+	}
+	d.server, err = netswitch.New(netswitch.Options{
+		Listeners:  listeners,
+		Decider:    netswitch.RulesDecider(d.engine),
+		Durability: d.ledger,
+		Logger:     log.With("component", "sessions"),
+		Registerer: d.reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AdminAddr != "" {
+		if d.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			return nil, fmt.Errorf("admin listener: %w", err)
+		}
+		d.admin = &http.Server{Handler: d.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go d.admin.Serve(d.adminLn)
+	}
+	if err := d.server.Start(); err != nil {
+		if d.admin != nil {
+			d.admin.Close()
+		}
+		return nil, err
+	}
+	d.bg.Add(1)
+	go d.sweepExpired()
+	ok = true
+	log.Info("switch ready", "visa", addrString(d.server.Addr(spec.Visa)),
+		"mastercard", addrString(d.server.Addr(spec.Mastercard)), "admin", d.AdminAddr())
+	return d, nil
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
+// Addr returns a network listener's bound address.
+func (d *Daemon) Addr(n spec.Network) net.Addr { return d.server.Addr(n) }
+
+// AdminAddr returns the admin listener's bound address ("" when off).
+func (d *Daemon) AdminAddr() string {
+	if d.adminLn == nil {
+		return ""
+	}
+	return d.adminLn.Addr().String()
+}
+
+// Ledger returns the ledger (for tests and the admin API).
+func (d *Daemon) Ledger() *ledger.Ledger { return d.ledger }
+
+// Engine returns the rules engine.
+func (d *Daemon) Engine() *rules.Engine { return d.engine }
+
+// Shutdown stops accepting, answers every request in flight, stops the
+// admin API, then syncs and closes the journal and the stores.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.once.Do(func() {
+		d.log.Info("shutting down")
+		err := d.server.Shutdown(ctx)
+		close(d.stop)
+		d.bg.Wait()
+		if d.admin != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = d.admin.Shutdown(sctx)
+			cancel()
+		}
+		d.closeErr = errors.Join(err, d.closeStores())
+		d.log.Info("stopped", "error", d.closeErr)
+	})
+	return d.closeErr
+}
+
+func (d *Daemon) closeStores() error {
+	var errs []error
+	if d.engine != nil {
+		errs = append(errs, d.engine.Close())
+	}
+	if d.ledger != nil {
+		errs = append(errs, d.ledger.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// sweepExpired releases expired holds, a bounded number per sweep.
+func (d *Daemon) sweepExpired() {
+	defer d.bg.Done()
+	t := time.NewTicker(time.Duration(d.cfg.Ledger.ExpirySweep))
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case now := <-t.C:
+			for i := 0; i < 100; i++ {
+				if d.ledger.ExpireDue(now, 10_000) < 10_000 {
+					break
+				}
+			}
+		}
+	}
+}
+
+// panKey returns the configured PAN key, or the data directory's own,
+// created on first start (kept beside the data it indexes).
+func (d *Daemon) panKey() ([]byte, error) {
+	if d.cfg.Security.PANKey != "" {
+		return hex.DecodeString(d.cfg.Security.PANKey)
+	}
+	path := filepath.Join(d.cfg.DataDir, "pan.key")
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		k, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(k) < 32 {
+			return nil, fmt.Errorf("%s: not a hex key of at least 32 bytes", path)
+		}
+		return k, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("pan key: %w", err)
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("pan key: %w", err)
+	}
+	d.log.Info("created a PAN key for this data directory", "file", path)
+	return k, nil
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// adminHandler serves metrics and health; the admin API mounts here too.
+func (d *Daemon) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := d.ledger.Err(); err != nil {
+			http.Error(w, "ledger: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if reason := d.notReady(); reason != "" {
+			http.Error(w, reason, http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	return mux
+}
+
+// notReady says why the switch should not get traffic ("" when ready).
+func (d *Daemon) notReady() string {
+	if err := d.ledger.Err(); err != nil {
+		return "ledger: " + err.Error()
+	}
+	select {
+	case <-d.stop:
+		return "shutting down"
+	default:
+	}
+	return ""
+}
