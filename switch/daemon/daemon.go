@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,6 +273,10 @@ func (d *Daemon) adminHandler() http.Handler {
 		}
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	// Profiles for operators measuring the switch (admin port only).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if reason := d.notReady(); reason != "" {
 			http.Error(w, reason, http.StatusServiceUnavailable)
