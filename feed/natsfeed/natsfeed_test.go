@@ -38,7 +38,12 @@ func TestMain(m *testing.M) {
 
 func natsChild() {
 	port, _ := strconv.Atoi(os.Getenv("FEEDTEST_PORT"))
-	s, err := natsserver.Start(natsserver.Options{Dir: os.Getenv("FEEDTEST_DIR"), Port: port})
+	o := natsserver.Options{Dir: os.Getenv("FEEDTEST_DIR"), Port: port, Name: os.Getenv("FEEDTEST_NAME")}
+	if routes := os.Getenv("FEEDTEST_ROUTES"); routes != "" {
+		cport, _ := strconv.Atoi(os.Getenv("FEEDTEST_CLUSTER_PORT"))
+		o.Cluster = &natsserver.Cluster{Name: "feed", Port: cport, Routes: strings.Split(routes, ",")}
+	}
+	s, err := natsserver.Start(o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -221,8 +226,10 @@ func startPublisher(t *testing.T, l *ledger.Ledger, nc *nats.Conn, cfg natsfeed.
 	var err error
 	for {
 		// A cluster may still be electing its meta leader.
-		sink, err = natsfeed.NewSink(ctx, natsfeed.SinkOptions{Conn: nc, Stream: cfg, MaxMsgEntries: 32,
+		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
+		sink, err = natsfeed.NewSink(attempt, natsfeed.SinkOptions{Conn: nc, Stream: cfg, MaxMsgEntries: 32,
 			AckTimeout: 3 * time.Second, Logger: feedtest.Quiet})
+		cancelAttempt()
 		if err == nil || ctx.Err() != nil {
 			break
 		}
