@@ -436,13 +436,14 @@ func (l *Ledger) finish(a *account, e *Entry) Result {
 // account the ledger does not know (RecordDecline of a card with no
 // account, say). It runs under the request's shard lock.
 func (l *Ledger) recordUnknown(e *Entry) Result {
-	s := l.requests.shard(&e.Key)
+	h := l.requests.hash(&e.Key)
+	s := l.requests.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l.closed.Load() {
 		return unavailable
 	}
-	if res, ok := s.getLocked(&e.Key); ok {
+	if res, ok := s.getLocked(h, &e.Key); ok {
 		res.Repeat = true
 		return res
 	}
@@ -451,7 +452,7 @@ func (l *Ledger) recordUnknown(e *Entry) Result {
 		return unavailable
 	}
 	if e.Key != (RequestKey{}) {
-		l.requests.putLocked(s, &e.Key, &e.Result, e.Time.UnixNano())
+		l.requests.putLocked(s, h, &e.Key, &e.Result, e.Time.UnixNano())
 	}
 	return e.Result
 }

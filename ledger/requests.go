@@ -1,7 +1,8 @@
 package ledger
 
 import (
-	"encoding/binary"
+	"hash/maphash"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -9,13 +10,21 @@ import (
 // requestTable remembers every request's Result by its RequestKey, so that
 // a repeat or retransmission gets the same answer and changes nothing.
 //
-// Memory is bounded two ways. Each shard keeps two generations (maps): a
-// record lives at least `retention` (request time) and at most twice that,
+// Nearly every lookup is for a key that is not there (a new request), in
+// a table of millions, so the table is built for that: a compact
+// open-addressing index of 16-byte slots (a 64-bit fingerprint and a record
+// number) in front of the records, which are appended in arrival order in
+// blocks. A miss reads one or two cache lines of the index; the records
+// are touched only on a hit and written sequentially.
+//
+// Memory is bounded two ways. Each shard keeps two generations: a record
+// lives at least `retention` (request time) and at most twice that,
 // because the current generation becomes the previous one once it is
 // `retention` old and the previous one is dropped. And a shard whose
 // current generation reaches its share of maxRecords rotates early; the
 // records dropped that way before their time are counted in earlyDrops.
 type requestTable struct {
+	seed       maphash.Seed
 	shards     [requestShards]requestShard
 	retention  int64 // nanoseconds
 	perShard   int   // max records in a shard's current generation
@@ -23,56 +32,125 @@ type requestTable struct {
 	records    atomic.Int64
 }
 
-const requestShards = 256
+const (
+	requestShards = 256
+	recordBlock   = 1024
+)
 
 type requestShard struct {
 	mu       sync.Mutex
-	cur      map[RequestKey]storedResult
-	prev     map[RequestKey]storedResult
+	cur      requestGen
+	prev     requestGen
 	curStart int64 // request time the current generation began at
-	_        [24]byte
+	_        [40]byte
 }
 
-// storedResult is a remembered answer and the request time it came at.
+// requestGen is one generation: the index and the records.
+type requestGen struct {
+	index []uint64 // pairs: fingerprint (0: empty), record number
+	mask  uint64   // slots − 1
+	recs  [][]storedResult
+	n     int
+}
+
+// storedResult is a remembered answer, its key and the request time.
 type storedResult struct {
+	key RequestKey
 	res Result
 	at  int64
 }
 
 func newRequestTable(retention int64, maxRecords, expected int) *requestTable {
-	t := &requestTable{retention: retention, perShard: maxRecords / 2 / requestShards}
+	t := &requestTable{seed: maphash.MakeSeed(), retention: retention, perShard: maxRecords / 2 / requestShards}
 	if t.perShard < 16 {
 		t.perShard = 16
 	}
 	for i := range t.shards {
-		t.shards[i].cur = make(map[RequestKey]storedResult, min(expected, maxRecords/2)/requestShards)
+		t.shards[i].cur.init(min(expected, maxRecords/2) / requestShards)
 	}
 	return t
 }
 
-func (t *requestTable) shard(k *RequestKey) *requestShard {
-	// The key's bytes come from the network (STAN, times), so mix them
-	// rather than take one byte.
-	h := binary.LittleEndian.Uint64(k[0:8]) ^ binary.LittleEndian.Uint64(k[8:16])*0x9E3779B97F4A7C15 ^
-		binary.LittleEndian.Uint64(k[16:24])*0xC2B2AE3D27D4EB4F ^ binary.LittleEndian.Uint64(k[24:32])*0x165667B19E3779F9
-	h ^= h >> 29
-	return &t.shards[h%requestShards]
+// init sizes an empty generation for n records.
+func (g *requestGen) init(n int) {
+	slots := 1 << bits.Len(uint(max(n*4/3, 16)))
+	*g = requestGen{index: make([]uint64, 2*slots), mask: uint64(slots - 1)}
 }
+
+func (g *requestGen) rec(i uint64) *storedResult { return &g.recs[i/recordBlock][i%recordBlock] }
+
+// find returns the record of k, or nil.
+func (g *requestGen) find(h uint64, k *RequestKey) *storedResult {
+	if g.n == 0 {
+		return nil
+	}
+	fp := h | 1
+	for pos := (h >> 8) & g.mask; ; pos = (pos + 1) & g.mask {
+		f := g.index[2*pos]
+		if f == 0 {
+			return nil
+		}
+		if f == fp {
+			if r := g.rec(g.index[2*pos+1]); r.key == *k {
+				return r
+			}
+		}
+	}
+}
+
+// add appends a record (k must not be in the generation).
+func (g *requestGen) add(h uint64, r *storedResult) {
+	if uint64(g.n+1)*4 > (g.mask+1)*3 {
+		g.grow()
+	}
+	i := uint64(g.n)
+	if i%recordBlock == 0 {
+		g.recs = append(g.recs, make([]storedResult, recordBlock))
+	}
+	*g.rec(i) = *r
+	g.n++
+	g.place(h|1, (h>>8)&g.mask, i)
+}
+
+func (g *requestGen) place(fp, pos, i uint64) {
+	for g.index[2*pos] != 0 {
+		pos = (pos + 1) & g.mask
+	}
+	g.index[2*pos], g.index[2*pos+1] = fp, i
+}
+
+// grow doubles the index. Fingerprints are whole hashes, so the records
+// need not be read.
+func (g *requestGen) grow() {
+	old := g.index
+	slots := 2 * (g.mask + 1)
+	g.index, g.mask = make([]uint64, 2*slots), slots-1
+	for p := 0; p < len(old); p += 2 {
+		if fp := old[p]; fp != 0 {
+			g.place(fp, (fp>>8)&g.mask, old[p+1])
+		}
+	}
+}
+
+func (t *requestTable) hash(k *RequestKey) uint64 { return maphash.Bytes(t.seed, k[:]) }
+
+func (t *requestTable) shard(h uint64) *requestShard { return &t.shards[h%requestShards] }
 
 // get returns the remembered result of k.
 func (t *requestTable) get(k *RequestKey) (Result, bool) {
-	s := t.shard(k)
+	h := t.hash(k)
+	s := t.shard(h)
 	s.mu.Lock()
-	r, ok := s.getLocked(k)
+	r, ok := s.getLocked(h, k)
 	s.mu.Unlock()
 	return r, ok
 }
 
-func (s *requestShard) getLocked(k *RequestKey) (Result, bool) {
-	if r, ok := s.cur[*k]; ok {
+func (s *requestShard) getLocked(h uint64, k *RequestKey) (Result, bool) {
+	if r := s.cur.find(h, k); r != nil {
 		return r.res, true
 	}
-	if r, ok := s.prev[*k]; ok {
+	if r := s.prev.find(h, k); r != nil {
 		return r.res, true
 	}
 	return Result{}, false
@@ -80,47 +158,49 @@ func (s *requestShard) getLocked(k *RequestKey) (Result, bool) {
 
 // put remembers res for k, at request time at.
 func (t *requestTable) put(k *RequestKey, res *Result, at int64) {
-	s := t.shard(k)
+	h := t.hash(k)
+	s := t.shard(h)
 	s.mu.Lock()
-	t.putLocked(s, k, res, at)
+	t.putLocked(s, h, k, res, at)
 	s.mu.Unlock()
 }
 
-func (t *requestTable) putLocked(s *requestShard, k *RequestKey, res *Result, at int64) {
+func (t *requestTable) putLocked(s *requestShard, h uint64, k *RequestKey, res *Result, at int64) {
 	if s.curStart == 0 {
 		s.curStart = at
 	}
-	if at-s.curStart >= t.retention || len(s.cur) >= t.perShard {
+	if at-s.curStart >= t.retention || s.cur.n >= t.perShard {
 		if at-s.curStart < t.retention {
-			t.earlyDrops.Add(uint64(len(s.prev)))
+			t.earlyDrops.Add(uint64(s.prev.n))
 		}
-		t.records.Add(-int64(len(s.prev)))
-		s.prev, s.cur = s.cur, make(map[RequestKey]storedResult, len(s.cur))
+		t.records.Add(-int64(s.prev.n))
+		s.prev = s.cur
+		s.cur.init(s.prev.n)
 		s.curStart = at
 	}
-	if _, ok := s.prev[*k]; ok {
-		// A replayed or reloaded record already in the older generation.
-		s.prev[*k] = storedResult{*res, at}
+	// A replayed or reloaded record may be there already.
+	if r := s.cur.find(h, k); r != nil {
+		r.res, r.at = *res, at
 		return
 	}
-	n := len(s.cur)
-	s.cur[*k] = storedResult{*res, at}
-	if len(s.cur) > n {
-		t.records.Add(1)
+	if r := s.prev.find(h, k); r != nil {
+		r.res, r.at = *res, at
+		return
 	}
+	s.cur.add(h, &storedResult{key: *k, res: *res, at: at})
+	t.records.Add(1)
 }
 
 // each calls fn for every record of one shard at a time, holding that
 // shard's lock (checkpoints).
-func (t *requestTable) each(fn func(k *RequestKey, r *storedResult)) {
+func (t *requestTable) each(fn func(r *storedResult)) {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		for k, r := range s.prev {
-			fn(&k, &r)
-		}
-		for k, r := range s.cur {
-			fn(&k, &r)
+		for _, g := range [...]*requestGen{&s.prev, &s.cur} {
+			for j := 0; j < g.n; j++ {
+				fn(g.rec(uint64(j)))
+			}
 		}
 		s.mu.Unlock()
 	}

@@ -332,8 +332,8 @@ func (l *Ledger) checkpoint() error {
 		return flush(false)
 	}
 	var perr error
-	l.requests.each(func(k *RequestKey, r *storedResult) {
-		buf = encodeRequest(buf, k, r)
+	l.requests.each(func(r *storedResult) {
+		buf = encodeRequest(buf, &r.key, r)
 		maxSeq = max(maxSeq, r.res.Seq)
 		if len(buf) >= 256<<10 && perr == nil {
 			perr = putRequests()
