@@ -414,7 +414,8 @@ func (c *conn) handle(payload []byte, now time.Duration) bool {
 	if info.code[0] != want[0] || info.code[1] != want[1] {
 		c.rec.Unexpected++
 		class := c.part.pools[(meta>>8)&0xFF].class.Name
-		c.rec.Mismatches[fmt.Sprintf("%s %s: want %s, got %s", c.network, class, want, info.code[:])]++
+		got := string(info.code[:]) // a copy: info stays on the stack
+		c.rec.Mismatches[c.network.String()+" "+class+": want "+want+", got "+got]++
 	}
 	if intended >= c.clock.warmupEnd {
 		c.rec.Answered++

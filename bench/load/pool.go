@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authswitch/authswitch/bench/model"
@@ -142,6 +144,34 @@ func codeIndex(c string) (uint8, bool) {
 	return 0, false
 }
 
+// maxClasses bounds the classes of one mix.
+const maxClasses = 16
+
+// maxDeclinePool bounds the cards a declining class keeps per network:
+// such classes are a few percent of the traffic and need no budgets, so a
+// sample serves them as well as every card would.
+const maxDeclinePool = 100_000
+
+// classPlan is what classification needs of a class on one network.
+type classPlan struct {
+	class    *Class
+	tpl      *Template
+	probe    spec.Authorization // the template's request without verification values
+	merchant traffic.Merchant
+	peekSlot int // classes at the same merchant share one Peek per card
+	approves bool
+}
+
+// cardVerdict is what classification found for one card.
+type cardVerdict struct {
+	codes     [maxClasses]int8 // per class: the expected code's index, or -1 when not in the pool
+	cvv2      [cvvLen]byte
+	badCVV2   [cvvLen]byte
+	trackCVV  [cvvLen]byte
+	amount    int64 // budget, when an approving class took the card
+	approvals int64
+}
+
 // buildPartitions classifies the network's cards for each class of the mix
 // with the model and splits them, account by account, into parts
 // partitions. The model must hold the portfolio exactly as the switch
@@ -155,27 +185,33 @@ func buildPartitions(m *model.Model, n spec.Network, mix map[string]int, parts i
 		}
 	}
 	sort.Strings(names)
-
-	out := make([]*partition, parts)
-	for i := range out {
-		out[i] = &partition{}
+	if len(names) > maxClasses {
+		return nil, nil, fmt.Errorf("load: more than %d classes in the mix", maxClasses)
 	}
-	accountBudget := make(map[*model.Account][2]int) // → partition, budget index
+
+	var cards []*model.Card
+	for _, c := range m.Cards() {
+		if c.Network == n && len(c.PAN) == PANDigits && c.HasKeys() {
+			cards = append(cards, c)
+		}
+	}
+
+	// Templates, one per class, packed from a request on the first card in
+	// the merchant's currency (or, for unknown cards, on none).
 	src := traffic.NewSource(n, 99, "400099", 0)
 	src.Now = func() time.Time { return now }
-
+	var plans []*classPlan
+	slots := map[string]int{}
+	serviceCode := ""
 	for _, name := range names {
 		class := Classes[name]
 		merchant, ok := traffic.MerchantByKey(class.Merchant)
 		if !ok {
 			return nil, nil, fmt.Errorf("load: class %s: no merchant %s", name, class.Merchant)
 		}
-		// The template is packed from a request on the first card of the
-		// network in the merchant's currency (or, for unknown cards, on none).
-		var base *spec.Authorization
 		var probe *model.Card
-		for _, c := range m.Cards() {
-			if c.Network == n && len(c.PAN) == PANDigits && c.Account.Currency == merchant.Currency && c.HasKeys() {
+		for _, c := range cards {
+			if c.Account.Currency == merchant.Currency {
 				probe = c
 				break
 			}
@@ -184,6 +220,7 @@ func buildPartitions(m *model.Model, n spec.Network, mix map[string]int, parts i
 			return nil, nil, fmt.Errorf("load: no %s card in %s to build templates on", n, merchant.Currency)
 		}
 		req := traffic.Request{Type: spec.TxnPurchase, Amount: class.Amount, Merchant: merchant, Entry: class.Entry}
+		var base *spec.Authorization
 		var err error
 		if class.Unknown {
 			base, err = src.Authorization(nil, req)
@@ -198,88 +235,104 @@ func buildPartitions(m *model.Model, n spec.Network, mix map[string]int, parts i
 		if err != nil {
 			return nil, nil, fmt.Errorf("load: class %s on %s: %w", name, n, err)
 		}
-		pools := make([]*classPool, parts)
-		for i := range pools {
-			pools[i] = &classPool{class: class, tpl: tpl, approves: class.approves()}
-			out[i].pools = append(out[i].pools, pools[i])
+		cp := &classPlan{class: class, tpl: tpl, probe: *base, merchant: merchant, approves: class.approves()}
+		cp.probe.CVV2, cp.probe.CVV2Present = "", false
+		cp.probe.Track2, cp.probe.ServiceCode, cp.probe.TrackCVV = "", "", ""
+		key := merchant.Key + "|" + merchant.Currency
+		if _, ok := slots[key]; !ok {
+			slots[key] = len(slots)
 		}
-
-		if class.Unknown {
-			// Unknown cards: PANs under a BIN the portfolio never issues.
-			code, _ := codeIndex("14")
-			for i := 0; i < 10_000; i++ {
-				a, err := src.Authorization(nil, req)
-				if err != nil {
-					return nil, nil, err
-				}
-				var e entry
-				copy(e.pan[:], a.PAN)
-				copy(e.expiry[:], "2912")
-				copy(e.cvv2[:], "123")
-				e.budget, e.code = -1, code
-				p := pools[i%parts]
-				p.entries = append(p.entries, e)
+		cp.peekSlot = slots[key]
+		if base.ServiceCode != "" {
+			if serviceCode != "" && serviceCode != base.ServiceCode {
+				return nil, nil, fmt.Errorf("load: classes with different track service codes")
 			}
-			continue
+			serviceCode = base.ServiceCode
 		}
+		plans = append(plans, cp)
+	}
 
-		// Peek at the request on every card, without verification values:
-		// the bench sends good ones (or, for bad_cvv2, a wrong CVV2 on a card
-		// that otherwise approves, which declines at the verification step).
-		probeReq := *base
-		probeReq.CVV2, probeReq.CVV2Present = "", false
-		probeReq.Track2, probeReq.ServiceCode, probeReq.TrackCVV = "", "", ""
-		serviceCode := base.ServiceCode
-		for _, c := range m.Cards() {
-			if c.Network != n || len(c.PAN) != PANDigits || c.Account.Currency != merchant.Currency || !c.HasKeys() {
+	// Classify every card, in parallel: the model's Peek and Headroom only
+	// read it, and CVVs are the costly part.
+	verdicts := make([]cardVerdict, len(cards))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			peeks := make([]string, len(slots))
+			for i := w; i < len(cards); i += workers {
+				classify(m, cards[i], plans, peeks, serviceCode, n, now, &verdicts[i])
+			}
+		}()
+	}
+	wg.Wait()
+
+	// Split into partitions, account by account, in file order.
+	out := make([]*partition, parts)
+	for i := range out {
+		out[i] = &partition{}
+		for _, cp := range plans {
+			out[i].pools = append(out[i].pools, &classPool{class: cp.class, tpl: cp.tpl, approves: cp.approves})
+		}
+	}
+	budgets := make(map[*model.Account]int32)
+	for i, c := range cards {
+		v := &verdicts[i]
+		part := out[c.Account.Index%parts]
+		bi := int32(-1)
+		for ci, cp := range plans {
+			code := v.codes[ci]
+			if code < 0 {
 				continue
 			}
-			probeReq.PAN, probeReq.Expiry = c.PAN, c.Expiry
-			want, err := m.Peek(&probeReq, now)
-			if err != nil || !class.Accept(want.Code) {
+			pool := part.pools[ci]
+			if !cp.approves && len(pool.entries) >= maxDeclinePool/parts {
 				continue
 			}
-			code := want.Code
-			if class.BadCVV2 {
-				code = "05"
-				if n == spec.Visa {
-					code = "N7"
-				}
-			}
-			var e entry
-			var ok bool
-			if e.code, ok = codeIndex(code); !ok {
-				continue
+			e := entry{budget: -1, code: uint8(code), cvv2: v.cvv2, trackCVV: v.trackCVV}
+			if cp.class.BadCVV2 {
+				e.cvv2 = v.badCVV2
 			}
 			copy(e.pan[:], c.PAN)
 			copy(e.expiry[:], c.Expiry)
-			cvv2 := c.CVV(c.Expiry, "000")
-			if class.BadCVV2 {
-				v, _ := strconv.Atoi(cvv2)
-				cvv2 = fmt.Sprintf("%03d", (v+1)%1000)
+			if cp.approves {
+				if bi < 0 {
+					var seen bool
+					if bi, seen = budgets[c.Account]; !seen {
+						bi = int32(len(part.budgets))
+						part.budgets = append(part.budgets, budget{amount: v.amount, approvals: v.approvals})
+						budgets[c.Account] = bi
+					} else {
+						b := &part.budgets[bi]
+						b.amount, b.approvals = min(b.amount, v.amount), min(b.approvals, v.approvals)
+					}
+				}
+				e.budget = bi
 			}
-			copy(e.cvv2[:], cvv2)
-			if serviceCode != "" {
-				copy(e.trackCVV[:], c.CVV(c.Expiry, serviceCode))
+			pool.entries = append(pool.entries, e)
+		}
+	}
+
+	// Unknown cards: PANs under a BIN the portfolio never issues.
+	for ci, cp := range plans {
+		if !cp.class.Unknown {
+			continue
+		}
+		code, _ := codeIndex("14")
+		req := traffic.Request{Type: spec.TxnPurchase, Amount: cp.class.Amount, Merchant: cp.merchant, Entry: cp.class.Entry}
+		for i := 0; i < 10_000; i++ {
+			a, err := src.Authorization(nil, req)
+			if err != nil {
+				return nil, nil, err
 			}
-			e.budget = -1
-			part, idx := 0, 0
-			if b, seen := accountBudget[c.Account]; seen {
-				part, idx = b[0], b[1]
-			} else {
-				part = len(accountBudget) % parts
-				idx = len(out[part].budgets)
-				out[part].budgets = append(out[part].budgets, budget{amount: math.MaxInt64, approvals: math.MaxInt64})
-				accountBudget[c.Account] = [2]int{part, idx}
-			}
-			if pools[part].approves {
-				amount, approvals := m.Headroom(c, merchant.MCC, now)
-				b := &out[part].budgets[idx]
-				b.amount = min(b.amount, amount)
-				b.approvals = min(b.approvals, int64(approvals))
-				e.budget = int32(idx)
-			}
-			pools[part].entries = append(pools[part].entries, e)
+			e := entry{budget: -1, code: code}
+			copy(e.pan[:], a.PAN)
+			copy(e.expiry[:], "2912")
+			copy(e.cvv2[:], "123")
+			p := out[i%parts].pools[ci]
+			p.entries = append(p.entries, e)
 		}
 	}
 
@@ -303,6 +356,70 @@ func buildPartitions(m *model.Model, n spec.Network, mix map[string]int, parts i
 		}
 	}
 	return out, notes, nil
+}
+
+// classify decides, for one card, which class pools it joins and with
+// what expected answer: the model's answer to the class's request without
+// verification values (the bench sends good ones; a bad CVV2 declines at
+// the verification step, which only a card that otherwise approves
+// reaches).
+func classify(m *model.Model, c *model.Card, plans []*classPlan, peeks []string, serviceCode string, n spec.Network, now time.Time, v *cardVerdict) {
+	for i := range peeks {
+		peeks[i] = ""
+	}
+	taken, approves := false, false
+	for ci, cp := range plans {
+		v.codes[ci] = -1
+		if cp.class.Unknown || c.Account.Currency != cp.merchant.Currency {
+			continue
+		}
+		code := peeks[cp.peekSlot]
+		if code == "" {
+			probe := cp.probe
+			probe.PAN, probe.Expiry = c.PAN, c.Expiry
+			want, err := m.Peek(&probe, now)
+			code = "-" // not predictable: in no pool
+			if err == nil {
+				code = want.Code
+			}
+			peeks[cp.peekSlot] = code
+		}
+		if !cp.class.Accept(code) {
+			continue
+		}
+		if cp.class.BadCVV2 {
+			code = "05"
+			if n == spec.Visa {
+				code = "N7"
+			}
+		}
+		idx, ok := codeIndex(code)
+		if !ok {
+			continue
+		}
+		v.codes[ci] = int8(idx)
+		taken = true
+		approves = approves || cp.approves
+	}
+	if !taken {
+		return
+	}
+	cvv2 := c.CVV(c.Expiry, "000")
+	copy(v.cvv2[:], cvv2)
+	bad, _ := strconv.Atoi(cvv2)
+	putDecimal(v.badCVV2[:], uint64((bad+1)%1000))
+	if serviceCode != "" {
+		copy(v.trackCVV[:], c.CVV(c.Expiry, serviceCode))
+	}
+	if approves {
+		v.amount, v.approvals = math.MaxInt64, math.MaxInt64
+		for ci, cp := range plans {
+			if cp.approves && v.codes[ci] >= 0 {
+				amount, approvals := m.Headroom(c, cp.merchant.MCC, now)
+				v.amount, v.approvals = min(v.amount, amount), min(v.approvals, int64(approvals))
+			}
+		}
+	}
 }
 
 // spread returns n class indices in proportion to weights, interleaved so

@@ -111,6 +111,11 @@ func (rs *responder) serve(n spec.Network, c net.Conn) {
 
 func testPlan(t *testing.T, mix string, cards int) *Plan {
 	t.Helper()
+	return testPlanB(t, mix, cards, 2)
+}
+
+func testPlanB(t testing.TB, mix string, cards, conns int) *Plan {
+	t.Helper()
 	m := model.New()
 	if _, err := portfolio.Generate(portfolio.Options{Seed: 9, Cards: cards, Profile: portfolio.Bench}, m); err != nil {
 		t.Fatal(err)
@@ -119,7 +124,7 @@ func testPlan(t *testing.T, mix string, cards int) *Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := NewPlan(m, []spec.Network{spec.Visa, spec.Mastercard}, 2, w, time.Now())
+	p, err := NewPlan(m, []spec.Network{spec.Visa, spec.Mastercard}, conns, w, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,9 @@ type verdict struct {
 
 func (v verdict) ok() bool { return v.code == "" }
 
-// authorize evaluates an 0100/0101 in the documented order.
-func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(), error) {
+// authorize evaluates an 0100/0101 in the documented order, and with apply
+// places the hold of an approval.
+func (m *Model) authorize(a *spec.Authorization, now time.Time, apply bool) (Expected, error) {
 	e := Expected{}
 	// Card verification results default to "not processed" for every value
 	// the request carried; the CVV check overwrites them.
@@ -26,9 +27,9 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 	if a.TrackCVV != "" && a.Network == spec.Visa {
 		e.CVVResult = 'P'
 	}
-	decline := func(code, reason string) (Expected, func(), error) {
+	decline := func(code, reason string) (Expected, error) {
 		e.Code, e.Reason = code, reason
-		return e, nil, nil
+		return e, nil
 	}
 
 	// 1. Message sanity.
@@ -50,7 +51,7 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 		return decline("13", "invalid_amount")
 	}
 	if a.Amount == 0 && (a.Type == spec.TxnCash || a.Type == spec.TxnPurchaseWithCashback || a.Type == spec.TxnRefund) {
-		return Expected{}, nil, ambiguous("zero amount on a %v", a.Type)
+		return Expected{}, ambiguous("zero amount on a %v", a.Type)
 	}
 
 	// 2. Card known, card status.
@@ -59,7 +60,7 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 		return decline("14", "card_unknown")
 	}
 	if card.Network != a.Network {
-		return Expected{}, nil, ambiguous("card of one network on the other")
+		return Expected{}, ambiguous("card of one network on the other")
 	}
 	// A currency that is not the account's is declined 13 somewhere after
 	// the card is known; where exactly is not fixed, so it is predicted
@@ -67,11 +68,11 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 	mismatch := chargedCurrency(a) != card.Account.Numeric
 	v := m.cardChecks(card, a, now, &e)
 	if v.code == "ambiguous" {
-		return Expected{}, nil, ambiguous("%s", v.reason)
+		return Expected{}, ambiguous("%s", v.reason)
 	}
 	if !v.ok() {
 		if mismatch {
-			return Expected{}, nil, ambiguous("currency mismatch and %s", v.reason)
+			return Expected{}, ambiguous("currency mismatch and %s", v.reason)
 		}
 		return decline(v.code, v.reason)
 	}
@@ -84,11 +85,12 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 	acct := card.Account
 	avail := acct.available()
 	partialPath := a.PartialSupported && !noHold && avail > 0 && avail < charge
-	lcKey := LifecycleKey(a)
-	lc := m.lifecycles[lcKey]
-	_, reversedFirst := m.reversedFirst[originalKey(a.PAN, a.STAN, a.TransmissionTime, a.AcquirerID)]
-	if lcKey != "" {
-		if _, ok := m.reversedFirst[lcKey]; ok {
+	var lb, ob [keyBufLen]byte
+	lcKey := appendLifecycleKey(lb[:0], a)
+	lc := m.lifecycles[string(lcKey)]
+	_, reversedFirst := m.reversedFirst[string(appendOriginalKey(ob[:0], a.PAN, a.STAN, a.TransmissionTime, a.AcquirerID))]
+	if len(lcKey) > 0 {
+		if _, ok := m.reversedFirst[string(lcKey)]; ok {
 			reversedFirst = true
 		}
 	}
@@ -96,21 +98,21 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 	// 6. Spending controls.
 	if noHold {
 		if err := noHoldAmbiguity(card, a.Type); err != nil {
-			return Expected{}, nil, err
+			return Expected{}, err
 		}
 	}
 	v = m.controlChecks(card, a, charge, now)
 	if v.code == "ambiguous" {
-		return Expected{}, nil, ambiguous("%s", v.reason)
+		return Expected{}, ambiguous("%s", v.reason)
 	}
 	if !v.ok() {
 		switch {
 		case mismatch:
-			return Expected{}, nil, ambiguous("currency mismatch and %s", v.reason)
+			return Expected{}, ambiguous("currency mismatch and %s", v.reason)
 		case (v.code == "61" || v.code == "65") && reversedFirst:
-			return Expected{}, nil, ambiguous("already reversed and %s", v.reason)
+			return Expected{}, ambiguous("already reversed and %s", v.reason)
 		case v.code == "61" && partialPath:
-			return Expected{}, nil, ambiguous("partial approval against a spending limit")
+			return Expected{}, ambiguous("partial approval against a spending limit")
 		}
 		return decline(v.code, v.reason)
 	}
@@ -128,19 +130,19 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 		e.Code, e.Reason = "00", "balance_inquiry"
 		e.Balances, e.Ledger, e.Available, e.BalanceCurrency = true, acct.posted, avail, acct.Numeric
 		e.AuthCodeRequired = true
-		return e, nil, nil
+		return e, nil
 	case spec.TxnAccountVerification:
 		e.Code, e.Reason, e.AuthCodeRequired = "85", "account_verification", true
-		return e, nil, nil
+		return e, nil
 	case spec.TxnRefund:
 		e.Code, e.Reason, e.AuthCodeRequired = "00", "refund", true
-		return e, nil, nil
+		return e, nil
 	}
 	if reversedFirst {
 		return decline("05", "already_reversed")
 	}
 	if lc != nil && lc.reversed {
-		return Expected{}, nil, ambiguous("increment on a reversed life cycle")
+		return Expected{}, ambiguous("increment on a reversed life cycle")
 	}
 	approved := charge
 	switch {
@@ -148,7 +150,7 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 		e.Code, e.Reason = "00", "approved"
 	case partialPath:
 		if a.HasBilling {
-			return Expected{}, nil, ambiguous("partial approval of a request with a billing amount")
+			return Expected{}, ambiguous("partial approval of a request with a billing amount")
 		}
 		approved = avail
 		e.Code, e.Reason, e.Partial, e.Amount = "10", "partial_approval", true, approved
@@ -156,10 +158,10 @@ func (m *Model) authorize(a *spec.Authorization, now time.Time) (Expected, func(
 		return decline("51", "insufficient_funds")
 	}
 	e.AuthCodeRequired = true
-	commit := func() {
-		m.hold(card, a, lcKey, approved, now)
+	if apply {
+		m.hold(card, a, string(lcKey), approved, now)
 	}
-	return e, commit, nil
+	return e, nil
 }
 
 // chargedCurrency is the currency the account is charged in: the billing
@@ -422,64 +424,69 @@ func (m *Model) hold(card *Card, a *spec.Authorization, lcKey string, amount int
 	}
 	p := &part{lc: lc, amount: amount, entry: ap}
 	lc.parts = append(lc.parts, p)
-	m.byOriginal[originalKey(a.PAN, a.STAN, a.TransmissionTime, a.AcquirerID)] = p
+	var ob [keyBufLen]byte
+	m.byOriginal[string(appendOriginalKey(ob[:0], a.PAN, a.STAN, a.TransmissionTime, a.AcquirerID))] = p
 }
 
 // advice evaluates an 0120/0121: always answered 00; an approving network
 // decision places the hold whatever the balance.
-func (m *Model) advice(a *spec.Authorization, now time.Time) (Expected, func(), error) {
+func (m *Model) advice(a *spec.Authorization, now time.Time, apply bool) (Expected, error) {
 	e := Expected{Code: "00", Reason: "advice_recorded"}
 	card := m.cards[a.PAN]
 	if card == nil {
-		return Expected{}, nil, ambiguous("advice for an unknown card")
+		return Expected{}, ambiguous("advice for an unknown card")
 	}
 	if a.ResponseCode != "00" {
-		return e, nil, nil
+		return e, nil
 	}
 	if chargedCurrency(a) != card.Account.Numeric {
-		return Expected{}, nil, ambiguous("advice in a currency not the account's")
+		return Expected{}, ambiguous("advice in a currency not the account's")
 	}
 	for _, l := range card.levels() {
 		for _, lim := range l.controls.SpendingLimits {
 			if lim.Interval != portfolio.PerAuthorization {
-				return Expected{}, nil, ambiguous("advice on a card under an interval limit")
+				return Expected{}, ambiguous("advice on a card under an interval limit")
 			}
 		}
 		if len(l.controls.Velocity) > 0 {
-			return Expected{}, nil, ambiguous("advice on a card under a velocity control")
+			return Expected{}, ambiguous("advice on a card under a velocity control")
 		}
 	}
 	lcKey := LifecycleKey(a)
 	if lcKey != "" {
 		if m.lifecycles[lcKey] != nil {
-			return Expected{}, nil, ambiguous("advice on an existing life cycle")
+			return Expected{}, ambiguous("advice on an existing life cycle")
 		}
 		if _, ok := m.reversedFirst[lcKey]; ok {
-			return Expected{}, nil, ambiguous("advice on a reversed life cycle")
+			return Expected{}, ambiguous("advice on a reversed life cycle")
 		}
 	}
 	charge := a.Amount
 	if a.HasBilling {
 		charge = a.BillingAmount
 	}
-	return e, func() { m.hold(card, a, lcKey, charge, now) }, nil
+	if apply {
+		m.hold(card, a, lcKey, charge, now)
+	}
+	return e, nil
 }
 
 // reverse evaluates an 0400/0401/0420/0421: always answered 00; it releases
 // what it finds, by field 90 and the card or by the life-cycle key, and is
 // remembered when it finds nothing.
-func (m *Model) reverse(a *spec.Authorization) (Expected, func(), error) {
+func (m *Model) reverse(a *spec.Authorization, apply bool) (Expected, error) {
 	e := Expected{Code: "00", Reason: "reversal"}
 	if m.cards[a.PAN] == nil {
-		return e, nil, nil
+		return e, nil
 	}
 	var targets []*part
 	origKey := ""
 	if a.HasOriginal {
-		origKey = originalKey(a.PAN, a.Original.STAN, a.Original.TransmissionTime, a.Original.AcquirerID)
+		var ob [keyBufLen]byte
+		origKey = string(appendOriginalKey(ob[:0], a.PAN, a.Original.STAN, a.Original.TransmissionTime, a.Original.AcquirerID))
 		if p := m.byOriginal[origKey]; p != nil {
 			if len(p.lc.parts) > 1 {
-				return Expected{}, nil, ambiguous("reversal by field 90 of one part of an incremental life cycle")
+				return Expected{}, ambiguous("reversal by field 90 of one part of an incremental life cycle")
 			}
 			targets = []*part{p}
 		}
@@ -493,20 +500,21 @@ func (m *Model) reverse(a *spec.Authorization) (Expected, func(), error) {
 	if targets != nil && a.HasReplacement && a.ActualAmount > 0 && targets[0].lc.billing {
 		// Field 95 is in the transaction's currency, the hold in the
 		// account's: how the two meet is not fixed.
-		return Expected{}, nil, ambiguous("partial reversal of a request charged in another currency")
+		return Expected{}, ambiguous("partial reversal of a request charged in another currency")
 	}
 	if targets == nil {
 		e.Reason = "reversal_unmatched"
-		return e, func() {
+		if apply {
 			if origKey != "" {
 				m.reversedFirst[origKey] = struct{}{}
 			}
 			if lcKey != "" {
 				m.reversedFirst[lcKey] = struct{}{}
 			}
-		}, nil
+		}
+		return e, nil
 	}
-	return e, func() {
+	if apply {
 		var held int64
 		for _, p := range targets {
 			held += p.amount
@@ -525,5 +533,6 @@ func (m *Model) reverse(a *spec.Authorization) (Expected, func(), error) {
 			release -= r
 		}
 		targets[0].lc.reversed = true
-	}, nil
+	}
+	return e, nil
 }

@@ -58,7 +58,7 @@ func (e Expected) Approving() bool {
 // it. Build it by passing it as the portfolio.Sink of Read or Generate;
 // the PANs it keeps are card data, exactly as the simulator's own.
 type Model struct {
-	mu sync.Mutex
+	mu sync.RWMutex // Peek, Headroom and the lookups only read
 
 	keys     []prefixKeys
 	accounts map[string]*Account
@@ -66,6 +66,12 @@ type Model struct {
 	cards    map[string]*Card // by PAN
 	byID     map[string]*Card
 	list     []*Card
+
+	// Cards, accounts and cardholders are carved from slabs: a million
+	// small objects would otherwise cost the collector more than the load.
+	cardSlab    []Card
+	accountSlab []Account
+	holderSlab  []Cardholder
 
 	answered      map[string]*Expected // by request key
 	lifecycles    map[string]*lifecycle
@@ -96,6 +102,7 @@ type approval struct {
 // Account is the model's account. Fields other than its balances are
 // fixed at load.
 type Account struct {
+	Index    int // position in file order
 	ID       string
 	Currency string
 	Numeric  uint16
@@ -127,6 +134,8 @@ type Card struct {
 	Account    *Account
 	Cardholder *Cardholder // nil when the card names none
 	keys       *cvv.Keys
+	lv         []*level // account's, cardholder's, card's: built once at load, in lvBuf
+	lvBuf      [3]*level
 	level
 }
 
@@ -146,12 +155,18 @@ type part struct {
 }
 
 // New returns an empty model.
-func New() *Model {
+func New() *Model { return NewSized(0) }
+
+// NewSized returns an empty model with room for about cards cards (and as
+// many accounts and cardholders), so that loading a large portfolio does
+// not grow its indexes step by step.
+func NewSized(cards int) *Model {
 	return &Model{
-		accounts:      make(map[string]*Account),
-		holders:       make(map[string]*Cardholder),
-		cards:         make(map[string]*Card),
-		byID:          make(map[string]*Card),
+		accounts:      make(map[string]*Account, cards),
+		holders:       make(map[string]*Cardholder, cards),
+		cards:         make(map[string]*Card, cards),
+		byID:          make(map[string]*Card, cards),
+		list:          make([]*Card, 0, cards),
 		answered:      make(map[string]*Expected),
 		lifecycles:    make(map[string]*lifecycle),
 		byOriginal:    make(map[string]*part),
@@ -167,10 +182,12 @@ func (m *Model) Account(a *portfolio.Account) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.accounts[a.ID] = &Account{
-		ID: a.ID, Currency: a.Currency, Numeric: cur.Numeric, Status: a.Status, Credit: a.CreditLimit,
+	acct := carve(&m.accountSlab)
+	*acct = Account{
+		Index: len(m.accounts), ID: a.ID, Currency: a.Currency, Numeric: cur.Numeric, Status: a.Status, Credit: a.CreditLimit,
 		posted: a.Balance, level: level{controls: copyControls(a.Controls)},
 	}
+	m.accounts[a.ID] = acct
 	return nil
 }
 
@@ -178,7 +195,9 @@ func (m *Model) Account(a *portfolio.Account) error {
 func (m *Model) Cardholder(h *portfolio.Cardholder) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.holders[h.ID] = &Cardholder{ID: h.ID, Status: h.Status, level: level{controls: copyControls(h.Controls)}}
+	holder := carve(&m.holderSlab)
+	*holder = Cardholder{ID: h.ID, Status: h.Status, level: level{controls: copyControls(h.Controls)}}
+	m.holders[h.ID] = holder
 	return nil
 }
 
@@ -200,10 +219,17 @@ func (m *Model) Card(c *portfolio.Card) error {
 	if c.Network == portfolio.NetworkMastercard {
 		network = spec.Mastercard
 	}
-	card := &Card{
+	card := carve(&m.cardSlab)
+	*card = Card{
 		Index: len(m.list), ID: c.ID, PAN: c.PAN, Expiry: c.Expiry, Network: network,
 		Status: c.Status, Reason: c.CancellationReason, Account: acct, Cardholder: holder,
 		keys: m.keysFor(c.PAN), level: level{controls: copyControls(c.Controls)},
+	}
+	card.lvBuf = [3]*level{&acct.level, &card.level}
+	card.lv = card.lvBuf[:2]
+	if holder != nil {
+		card.lvBuf = [3]*level{&acct.level, &holder.level, &card.level}
+		card.lv = card.lvBuf[:3]
 	}
 	m.cards[c.PAN] = card
 	m.byID[c.ID] = card
@@ -236,6 +262,16 @@ func (m *Model) keysFor(pan string) *cvv.Keys {
 	return nil
 }
 
+// carve returns the next element of a slab, starting a new slab when the
+// current one is full (elements never move, so pointers to them stay good).
+func carve[T any](slab *[]T) *T {
+	if len(*slab) == cap(*slab) {
+		*slab = make([]T, 0, 4096)
+	}
+	*slab = (*slab)[:len(*slab)+1]
+	return &(*slab)[len(*slab)-1]
+}
+
 func copyControls(c *portfolio.Controls) portfolio.Controls {
 	if c == nil {
 		return portfolio.Controls{}
@@ -246,23 +282,23 @@ func copyControls(c *portfolio.Controls) portfolio.Controls {
 // Cards returns every card in file order. The slice and the cards' exported
 // fields must not be modified.
 func (m *Model) Cards() []*Card {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	return m.list
 }
 
 // CardByID returns the card with the portfolio id.
 func (m *Model) CardByID(id string) (*Card, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	c, ok := m.byID[id]
 	return c, ok
 }
 
 // CardByPAN returns the card with the PAN.
 func (m *Model) CardByPAN(pan string) (*Card, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	c, ok := m.cards[pan]
 	return c, ok
 }
@@ -285,12 +321,7 @@ func (c *Card) HasKeys() bool { return c.keys != nil }
 
 // levels returns the account's, the cardholder's and the card's level, in
 // the order controls are checked.
-func (c *Card) levels() []*level {
-	if c.Cardholder == nil {
-		return []*level{&c.Account.level, &c.level}
-	}
-	return []*level{&c.Account.level, &c.Cardholder.level, &c.level}
-}
+func (c *Card) levels() []*level { return c.lv }
 
 // Controlled reports whether any level of the card has controls.
 func (c *Card) Controlled() bool {
@@ -316,8 +347,8 @@ func (c *Card) BlocksCategory(mcc string) bool {
 
 // Balance returns an account's posted and available balance.
 func (m *Model) Balance(accountID string) (posted, available int64, ok bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	a := m.accounts[accountID]
 	if a == nil {
 		return 0, 0, false
@@ -333,8 +364,8 @@ func (a *Account) available() int64 { return a.posted + a.Credit - a.pending }
 // its account, cardholder and card. Counts without a velocity control are
 // math.MaxInt.
 func (m *Model) Headroom(c *Card, mcc string, now time.Time) (amount int64, approvals int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	amount, approvals = c.Account.available(), math.MaxInt
 	for _, l := range c.levels() {
 		for _, lim := range l.controls.SpendingLimits {
@@ -357,7 +388,8 @@ func (m *Model) Headroom(c *Card, mcc string, now time.Time) (amount int64, appr
 func (m *Model) RecordAuthCode(a *spec.Authorization, code string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e := m.answered[requestKey(a)]; e != nil && e.AuthCode == "" {
+	var kb [keyBufLen]byte
+	if e := m.answered[string(appendRequestKey(kb[:0], a))]; e != nil && e.AuthCode == "" {
 		e.AuthCode = code
 	}
 }
@@ -375,67 +407,93 @@ func (m *Model) Peek(a *spec.Authorization, now time.Time) (Expected, error) {
 }
 
 func (m *Model) evaluate(a *spec.Authorization, now time.Time, apply bool) (Expected, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	if apply {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+	} else {
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+	}
 	now = now.UTC()
 	if a.Kind == spec.KindNetworkManagement {
 		return Expected{Code: "00", Reason: "network_management"}, nil
 	}
-	key := requestKey(a)
-	if prev := m.answered[key]; prev != nil {
+	var kb [keyBufLen]byte
+	key := appendRequestKey(kb[:0], a)
+	if prev := m.answered[string(key)]; prev != nil {
 		e := *prev
 		e.Repeat = true
 		return e, nil
 	}
 	var (
-		e      Expected
-		commit func()
-		err    error
+		e   Expected
+		err error
 	)
 	switch a.Kind {
 	case spec.KindAuthorization:
-		e, commit, err = m.authorize(a, now)
+		e, err = m.authorize(a, now, apply)
 	case spec.KindAdvice:
-		e, commit, err = m.advice(a, now)
+		e, err = m.advice(a, now, apply)
 	case spec.KindReversal, spec.KindReversalAdvice:
-		e, commit, err = m.reverse(a)
+		e, err = m.reverse(a, apply)
 	default:
 		return Expected{}, fmt.Errorf("%w: message kind %v", ErrAmbiguous, a.Kind)
 	}
 	if err != nil || !apply {
 		return e, err
 	}
-	if commit != nil {
-		commit()
-	}
 	stored := e
-	m.answered[key] = &stored
+	m.answered[string(key)] = &stored
 	return e, nil
 }
 
-// requestKey identifies a request the way the switch recognises repeats:
-// network, message class (the repeat digit excluded), STAN, transmission
-// time and acquirer.
-func requestKey(a *spec.Authorization) string {
-	return fmt.Sprintf("%d|%d|%s|%s|%s", a.Network, a.Kind, a.STAN, a.TransmissionTime, strings.TrimLeft(a.AcquirerID, "0"))
+// keyBufLen is room for a request, original or life-cycle key built on the
+// stack: lookups with them allocate nothing.
+const keyBufLen = 96
+
+// appendRequestKey appends the identity of a request as the switch
+// recognises repeats: network, message class (the repeat digit excluded),
+// STAN, transmission time and acquirer.
+func appendRequestKey(dst []byte, a *spec.Authorization) []byte {
+	dst = append(dst, byte('0'+a.Network), byte('0'+a.Kind), '|')
+	dst = append(dst, a.STAN...)
+	dst = append(dst, '|')
+	dst = append(dst, a.TransmissionTime...)
+	dst = append(dst, '|')
+	return append(dst, strings.TrimLeft(a.AcquirerID, "0")...)
 }
 
-// originalKey identifies an authorization as a reversal's field 90 names
-// it, with the card.
-func originalKey(pan, stan, transmission, acquirer string) string {
-	return pan + "|" + stan + "|" + transmission + "|" + strings.TrimLeft(acquirer, "0")
+// appendOriginalKey appends the identity of an authorization as a
+// reversal's field 90 names it, with the card.
+func appendOriginalKey(dst []byte, pan, stan, transmission, acquirer string) []byte {
+	dst = append(dst, pan...)
+	dst = append(dst, '|')
+	dst = append(dst, stan...)
+	dst = append(dst, '|')
+	dst = append(dst, transmission...)
+	dst = append(dst, '|')
+	return append(dst, strings.TrimLeft(acquirer, "0")...)
 }
 
 // LifecycleKey returns the network life-cycle key of a request: Visa's
 // transaction id (62.2); Mastercard's Banknet reference with DE 15.
 func LifecycleKey(a *spec.Authorization) string {
+	var b [keyBufLen]byte
+	return string(appendLifecycleKey(b[:0], a))
+}
+
+func appendLifecycleKey(dst []byte, a *spec.Authorization) []byte {
 	if a.TransactionID == "" {
-		return ""
+		return dst
 	}
 	if a.Network == spec.Mastercard {
-		return "mc|" + a.TransactionID + "|" + a.SettlementDate
+		dst = append(dst, "mc|"...)
+		dst = append(dst, a.TransactionID...)
+		dst = append(dst, '|')
+		return append(dst, a.SettlementDate...)
 	}
-	return "visa|" + a.TransactionID
+	dst = append(dst, "visa|"...)
+	return append(dst, a.TransactionID...)
 }
 
 func ambiguous(format string, args ...any) error {

@@ -121,7 +121,7 @@ func run() error {
 
 	// The portfolio, into the model and (generated) into a file.
 	start := time.Now()
-	m := model.New()
+	m := model.NewSized(*cards)
 	if *file != "" {
 		f, err := os.Open(*file)
 		if err != nil {
@@ -235,7 +235,7 @@ func generate(dir string, seed uint64, cards int, m *model.Model) (string, error
 	if err := w.Flush(); err != nil {
 		return "", err
 	}
-	return path, f.Sync()
+	return path, f.Close()
 }
 
 // report prints the table and writes the JSON, Markdown and plots, also as
