@@ -19,6 +19,11 @@ type account struct {
 	loaded   int64 // the balance the last portfolio load set
 	lastSeq  uint64
 
+	// Reversals that found nothing: a later original they name is
+	// declined as already reversed. Values are the reversal's time.
+	revOriginal  map[OriginalKey]int64
+	revLifecycle map[LifecycleKey]int64
+
 	spend   scopeSpend
 	cards   map[string]*scopeSpend
 	holders map[string]*scopeSpend
@@ -28,11 +33,6 @@ type account struct {
 	byID        map[uint64]int32
 	byLifecycle map[LifecycleKey]int32
 	byOriginal  map[OriginalKey]int32
-
-	// Reversals that found nothing: a later original they name is
-	// declined as already reversed. Values are the reversal's time.
-	revOriginal  map[OriginalKey]int64
-	revLifecycle map[LifecycleKey]int64
 }
 
 // hold is one open hold: an authorization and its incrementals.
@@ -99,15 +99,29 @@ func (a *account) count(card, cardholder string, w windows, mcc uint16, delta in
 	}
 }
 
-// scopeFor returns the spend a control of scope sc counts for a request.
-func (a *account) scopeFor(sc Scope, card, cardholder string) *scopeSpend {
+// requestScopes looks up a request's card and cardholder spend once for
+// all its controls.
+type requestScopes struct {
+	card, holder         *scopeSpend
+	haveCard, haveHolder bool
+}
+
+// get returns the spend a control of scope sc counts for r; nil when the
+// card or cardholder has none yet.
+func (rs *requestScopes) get(a *account, sc Scope, r *Authorize) *scopeSpend {
 	switch sc {
 	case ScopeAccount:
 		return &a.spend
 	case ScopeCard:
-		return scopeOf(&a.cards, card, false)
+		if !rs.haveCard {
+			rs.card, rs.haveCard = scopeOf(&a.cards, r.Card, false), true
+		}
+		return rs.card
 	case ScopeCardholder:
-		return scopeOf(&a.holders, cardholder, false)
+		if !rs.haveHolder {
+			rs.holder, rs.haveHolder = scopeOf(&a.holders, r.Cardholder, false), true
+		}
+		return rs.holder
 	}
 	return nil
 }

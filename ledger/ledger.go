@@ -510,6 +510,7 @@ func (l *Ledger) decide(a *account, r *Authorize, at int64, res *Result) {
 	// finds whether any fails and the headroom they leave together.
 	var w windows
 	haveW := false
+	var scopes requestScopes
 	room := int64(math.MaxInt64)
 	for i := range r.Limits {
 		lim := &r.Limits[i]
@@ -521,7 +522,7 @@ func (l *Ledger) decide(a *account, r *Authorize, at int64, res *Result) {
 			if !haveW {
 				w, haveW = windowsAt(at), true
 			}
-			if s := a.scopeFor(lim.Scope, r.Card, r.Cardholder); s != nil {
+			if s := scopes.get(a, lim.Scope, r); s != nil {
 				left -= s.spent(lim, w)
 			}
 		}
@@ -538,7 +539,7 @@ func (l *Ledger) decide(a *account, r *Authorize, at int64, res *Result) {
 	for i := range r.Velocity {
 		v := &r.Velocity[i]
 		n := 0
-		if s := a.scopeFor(v.Scope, r.Card, r.Cardholder); s != nil {
+		if s := scopes.get(a, v.Scope, r); s != nil {
 			n = s.vel.since(at-int64(v.Window), v.Count+1)
 		}
 		if n+1 > v.Count {
@@ -614,15 +615,14 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 		}
 		a.pending += res.Approved
 		h := &a.holds[slot]
-		a.count(h.card, h.cardholder, w, mcc, res.Approved)
 		res.Hold = h.amount
+		// One lookup per scope for the counters and the velocity ring.
 		depth := int(e.VelDepth)
-		a.spend.vel.push(at, depth)
-		if s := scopeOf(&a.cards, e.Card, true); s != nil {
-			s.vel.push(at, depth)
-		}
-		if s := scopeOf(&a.holders, e.Cardholder, true); s != nil {
-			s.vel.push(at, depth)
+		for _, s := range [...]*scopeSpend{&a.spend, scopeOf(&a.cards, h.card, true), scopeOf(&a.holders, h.cardholder, true)} {
+			if s != nil {
+				s.add(w, mcc, res.Approved)
+				s.vel.push(at, depth)
+			}
 		}
 	}
 	res.Posted, res.Available = a.posted, a.available()

@@ -34,7 +34,7 @@ type requestTable struct {
 
 const (
 	requestShards = 256
-	recordBlock   = 1024
+	recordBlock   = 128
 )
 
 type requestShard struct {

@@ -100,8 +100,28 @@ func (s *store) writeBatch(buf []byte, first, last uint64, sync bool) error {
 	}
 	s.mu.Lock()
 	s.chunks = append(s.chunks, chunks...)
+	if len(s.chunks) > maxChunkMetas {
+		s.chunks = mergeChunkMetas(s.chunks)
+	}
 	s.mu.Unlock()
 	return nil
+}
+
+// maxChunkMetas bounds the list of journal chunks kept in memory when the
+// feed acknowledges nothing for long: past it, neighbours are merged, which
+// only makes trimming coarser.
+const maxChunkMetas = 1 << 14
+
+func mergeChunkMetas(c []chunkMeta) []chunkMeta {
+	out := c[:0]
+	for i := 0; i < len(c); i += 2 {
+		m := c[i]
+		if i+1 < len(c) {
+			m.last, m.bytes = c[i+1].last, m.bytes+c[i+1].bytes
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // eachEntry calls fn with every encoded entry of a chunk.
