@@ -77,7 +77,7 @@ func vectorPayload(t *testing.T, name string) (Network, []byte) {
 // str returns a field's characters (positional composites joined).
 func str(m *iso8583.Message, id int) string {
 	n := Visa
-	if m.GetSpec() == MastercardSpec {
+	if m.GetSpec() == mastercardSpec {
 		n = Mastercard
 	}
 	c, _ := codecFor(n)

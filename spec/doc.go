@@ -6,7 +6,7 @@
 // # Specs as data
 //
 // The formats (shared/wire-spec.md) are defined once, as moov-io/iso8583
-// message specs (VisaSpec in visa.go, MastercardSpec in mastercard.go) with
+// message specs (visaSpec in visa.go, mastercardSpec in mastercard.go) with
 // this package's encoders and prefixes: packed BCD without moov's per-call
 // table building, EBCDIC code page 037 (moov's EBCDIC table differs in
 // ! [ ] ^ |), Visa track 2 nibbles ('=' as D), strict 1-byte binary and

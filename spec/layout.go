@@ -111,8 +111,8 @@ var (
 )
 
 var (
-	visaCodec, visaCodecErr             = compile(Visa, VisaSpec, visaSlots)
-	mastercardCodec, mastercardCodecErr = compile(Mastercard, MastercardSpec, mastercardSlots)
+	visaCodec, visaCodecErr             = compile(Visa, visaSpec, visaSlots)
+	mastercardCodec, mastercardCodecErr = compile(Mastercard, mastercardSpec, mastercardSlots)
 )
 
 func codecFor(n Network) (*codec, error) {

@@ -24,8 +24,8 @@ var (
 	mc63Parts = []part{{1, 3, "financial_network_code"}, {4, 47, "banknet_reference"}}
 )
 
-// MastercardSpec is the Mastercard CIS message spec.
-var MastercardSpec = &iso8583.MessageSpec{
+// mastercardSpec is the Mastercard CIS message spec (read it through Spec).
+var mastercardSpec = &iso8583.MessageSpec{
 	Name: "Mastercard CIS",
 	Fields: map[int]field.Field{
 		0:  digitsFixed(4, "Message type indicator"),

@@ -13,7 +13,9 @@ import (
 // the network simulator and by the tests that prove the hot path identical
 // to it. Every error it returns is scrubbed of message bytes.
 
-// Spec returns the message spec of a network.
+// Spec returns the message spec of a network, for building moov messages
+// (iso8583.NewMessage). It is shared and must not be modified: the hot path
+// was compiled from it.
 func Spec(n Network) (*iso8583.MessageSpec, error) {
 	c, err := codecFor(n)
 	if err != nil {

@@ -38,8 +38,8 @@ var (
 	}
 )
 
-// VisaSpec is the Visa BASE I message spec.
-var VisaSpec = &iso8583.MessageSpec{
+// visaSpec is the Visa BASE I message spec (read it through Spec).
+var visaSpec = &iso8583.MessageSpec{
 	Name: "Visa BASE I",
 	Fields: map[int]field.Field{
 		0:  bcdFixed(4, "Message type indicator"),
