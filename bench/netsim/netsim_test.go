@@ -1,11 +1,15 @@
 package netsim
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	moovErrors "github.com/moov-io/iso8583/errors"
 
 	"github.com/authswitch/authswitch/bench/model"
 	"github.com/authswitch/authswitch/bench/portfolio"
@@ -272,4 +276,53 @@ func TestShippedScenarios(t *testing.T) {
 			}
 		}
 	}
+}
+
+func FuzzReadScenarios(f *testing.F) {
+	f.Add([]byte(scenarioYAML))
+	f.Add([]byte("name: x\nsteps:\n  - card: {network: visa, min_available: 5}\n    expect: \"00\"\n"))
+	f.Add([]byte("scenarios: [{name: a, steps: [{message: echo}]}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		scs, err := ReadScenarios(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		// What reads back is valid: every reference points backwards.
+		for _, sc := range scs {
+			seen := map[string]bool{}
+			for _, st := range sc.Steps {
+				if st.Of != "" && !seen[st.Of] || st.Card.Ref != "" && !seen[st.Card.Ref] {
+					t.Fatalf("scenario %q accepted a forward reference", sc.Name)
+				}
+				if st.ID != "" {
+					seen[st.ID] = true
+				}
+			}
+		}
+	})
+}
+
+// The framer reads whatever the wire brings without panicking: frames,
+// keep-alives, garbage (as an UnpackError, so the connection carries on).
+func FuzzFramer(f *testing.F) {
+	f.Add(true, []byte{0, 0, 0, 0})
+	f.Add(false, []byte{0, 2, 0xF0, 0xF8})
+	f.Add(true, []byte{0, 30, 0, 0, 22, 1, 2})
+	f.Fuzz(func(t *testing.T, visa bool, data []byte) {
+		n := spec.Mastercard
+		if visa {
+			n = spec.Visa
+		}
+		fr := &framer{client: &Client{Network: n, opts: ClientOptions{MaxFrame: spec.DefaultMaxFrame}}}
+		r := bytes.NewReader(data)
+		for range 8 {
+			m, err := fr.ReadMessage(r)
+			if err != nil && m != nil {
+				t.Fatal("a message and an error")
+			}
+			if err != nil && !errors.As(err, new(*moovErrors.UnpackError)) {
+				return // the stream ended or lost its framing: the connection closes
+			}
+		}
+	})
 }

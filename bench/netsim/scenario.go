@@ -169,7 +169,7 @@ func validate(scs []Scenario) error {
 			case "", "authorization", "echo":
 			case "repeat", "increment", "reversal", "reversal_advice", "send":
 				if st.Of == "" {
-					return fmt.Errorf("%s: %s needs of:", where, st.Message)
+					return fmt.Errorf("%s: %s needs the step it refers to (of)", where, st.Message)
 				}
 			case "advice":
 			default:
