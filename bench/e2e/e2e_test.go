@@ -134,8 +134,12 @@ func TestSimulatorAgainstTheSwitch(t *testing.T) {
 	// Idle connections: our echo tests answered.
 	time.Sleep(time.Second)
 	for n, c := range clients {
-		if st := c.Stats(); st.SignOns != 2 || st.EchoesSent == 0 || st.ReadErrors != 0 || st.Unmatched != 0 {
+		st := c.Stats()
+		if st.SignOns != 2 || st.EchoesSent == 0 || st.ReadErrors != 0 || st.Unmatched != 0 {
 			t.Errorf("%s connections: %+v", n, st)
+		}
+		if n == spec.Visa && (st.KeepAlivesSent == 0 || st.KeepAlivesIn == 0) {
+			t.Errorf("visa keep-alives not echoed: %+v", st)
 		}
 	}
 }
