@@ -15,7 +15,7 @@ import (
 // paths of the OpenAPI document: each must be in the other.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	var doc struct {
-		OpenAPI string                               `yaml:"openapi"`
+		OpenAPI string                    `yaml:"openapi"`
 		Paths   map[string]map[string]any `yaml:"paths"`
 	}
 	if err := yaml.Unmarshal(admin.OpenAPI, &doc); err != nil {
@@ -78,7 +78,7 @@ func TestEveryRouteNeedsAToken(t *testing.T) {
 		}{
 			{"-", "token_missing"},
 			{"wrong-token-of-some-length", "token_invalid"},
-			{"0123456789abcdef012", "token_invalid"}, // the secret less one character
+			{"0123456789abcdef012", "token_invalid"},      // the secret less one character
 			{"ops:0123456789abcdef0123", "token_invalid"}, // name:secret is configuration, not a token
 		} {
 			res := w.do(r.Method, path, body, req{token: tc.token, idem: "k-" + tc.code})
