@@ -36,13 +36,10 @@ func (s *Store) NewLoader() (*Loader, error) {
 	}
 	return &Loader{w: writer{
 		s: s,
-		b: s.db.NewBatch(),
 		bulk: &bulkState{
 			emptyAtStart: empty,
 			accounts:     make(map[uint64]struct{}),
 			holders:      make(map[uint64]uint64),
-			cardIDs:      make(map[uint64]struct{}),
-			tokens:       make(map[uint64]struct{}),
 		},
 	}}, nil
 }
@@ -72,7 +69,7 @@ func (l *Loader) put(fn func() error) error {
 	if err := fn(); err != nil {
 		return err
 	}
-	if l.w.staged >= loadBatch {
+	if l.w.staged() >= loadBatch {
 		return l.w.commit(pebble.NoSync)
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/sstable"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/dgraph-io/ristretto/v2"
 
@@ -76,7 +78,15 @@ func Open(opts Options) (*Store, error) {
 	}
 	po := &pebble.Options{
 		Logger:       pebbleLogger{opts.Logger.With("component", "refdata.pebble")},
-		MemTableSize: 64 << 20,
+		MemTableSize: 16 << 20, // a skiplist that stays in cache: bulk loads insert random tokens
+	}
+	for i := range po.Levels {
+		// Bloom filters: a PAN nobody issued (most of a card-testing
+		// attack) is a cache miss, and the filter answers it without
+		// reading data blocks. No compression: tokens do not compress,
+		// and the CPU is better spent on loads.
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		po.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
 	}
 	pc := pebble.NewCache(64 << 20)
 	defer pc.Unref()

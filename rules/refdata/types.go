@@ -384,8 +384,8 @@ func (h *Cardholder) Validate() error {
 	if err := validID("cardholder", h.ID); err != nil {
 		return err
 	}
-	if err := validID("cardholder "+h.ID+": account", h.Account); err != nil {
-		return err
+	if err := validID("account", h.Account); err != nil {
+		return fmt.Errorf("cardholder %s: %w", h.ID, err)
 	}
 	if h.Status < CardholderActive || h.Status > CardholderBlocked {
 		return invalid("cardholder %s: status unknown", h.ID)
@@ -401,12 +401,12 @@ func (c *Card) Validate() error {
 	if err := validID("card", c.ID); err != nil {
 		return err
 	}
-	if err := validID("card "+c.ID+": account", c.Account); err != nil {
-		return err
+	if err := validID("account", c.Account); err != nil {
+		return fmt.Errorf("card %s: %w", c.ID, err)
 	}
 	if c.Cardholder != "" {
-		if err := validID("card "+c.ID+": cardholder", c.Cardholder); err != nil {
-			return err
+		if err := validID("cardholder", c.Cardholder); err != nil {
+			return fmt.Errorf("card %s: %w", c.ID, err)
 		}
 	}
 	if !ValidExpiry(c.Expiry) {
