@@ -22,6 +22,16 @@ func OwnCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// OwnMaxRSS returns the largest resident set this process has had, in
+// bytes.
+func OwnMaxRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss << 10 // kilobytes on Linux
+}
+
 // ErrNoMetric is returned when the scraped page lacks the metric.
 var ErrNoMetric = errors.New("load: metric not found")
 

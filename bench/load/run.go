@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authswitch/authswitch/bench/model"
@@ -69,7 +70,12 @@ type Options struct {
 	// Nonce tells runs against one switch apart in life-cycle keys (0–9;
 	// at most ten runs per switch, or keys repeat).
 	Nonce        uint64
-	DrainTimeout time.Duration // default 5 s
+	// DrainTimeout: after the last request, the run waits for answers as
+	// long as they keep coming, and gives up (counting what is pending as
+	// lost) once none has come for this long; default 5 s. MaxDrain caps
+	// the whole wait; default 2 min.
+	DrainTimeout time.Duration
+	MaxDrain     time.Duration
 	Logger       *slog.Logger
 }
 
@@ -80,6 +86,9 @@ type Options struct {
 func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 5 * time.Second
+	}
+	if opts.MaxDrain <= 0 {
+		opts.MaxDrain = 2 * time.Minute
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -103,6 +112,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 	}
 
 	clock := &runClock{start: time.Now(), warmupEnd: int64(opts.Warmup)}
+	var closing atomic.Bool // set when the run closes its connections itself
 	var conns []*conn
 	defer func() {
 		for _, c := range conns {
@@ -224,32 +234,36 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 			swA = v - swA
 		}
 	}
-	select {
-	case <-writersDone:
-	case <-time.After(opts.DrainTimeout):
-		// A writer is stuck in a write the switch does not read: closing
-		// the connections frees it; what it had in flight counts as lost.
+	// Drain: wait for what is in flight while answers keep coming. A
+	// writer still stuck in a write the switch does not read is freed when
+	// the connections close; what was in flight then counts as lost.
+	completed := func() (done, pending uint64) {
 		for _, c := range conns {
-			c.nc.Close()
-		}
-		<-writersDone
-	}
-
-	// Drain: wait for what is in flight, then close.
-	deadline := time.Now().Add(opts.DrainTimeout)
-	for time.Now().Before(deadline) {
-		pending := uint64(0)
-		for _, c := range conns {
+			done += c.completed.Load()
 			pending += c.pending()
 		}
-		if pending == 0 {
+		return done, pending
+	}
+	last, _ := completed()
+	progress, giveUp := time.Now(), time.Now().Add(opts.MaxDrain)
+	for {
+		done, pending := completed()
+		if pending == 0 && isClosed(writersDone) {
+			break
+		}
+		if done != last {
+			last, progress = done, time.Now()
+		}
+		if time.Since(progress) > opts.DrainTimeout || time.Now().After(giveUp) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	closing.Store(true)
 	for _, c := range conns {
 		c.nc.Close()
 	}
+	<-writersDone
 	for _, c := range conns {
 		<-c.readerDone
 	}
@@ -266,7 +280,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 			}
 			c.rec.Sent = c.sentIn.Load()
 			c.rec.Lost = int64(c.pending())
-			if errs[i] != nil {
+			if errs[i] != nil && !(closing.Load() && errors.Is(errs[i], net.ErrClosed)) {
 				res.Notes = append(res.Notes, errs[i].Error())
 				c.rec.Errors++
 			}
@@ -296,4 +310,13 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 		"p99_ms", res.Total.Latency.At(99)/1e3, "unexpected", res.Total.Unexpected,
 		"errors", res.Total.Errors, "lost", res.Total.Lost)
 	return res, nil
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

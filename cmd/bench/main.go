@@ -182,7 +182,7 @@ func run() error {
 	}
 	m = nil // the plan holds what the runs need; let the model go
 	runtime.GC()
-	log.Info("cards classified", "took", time.Since(t0).Round(time.Millisecond))
+	log.Info("cards classified", "took", time.Since(t0).Round(time.Millisecond), "bench_max_rss_mb", load.OwnMaxRSS()>>20)
 
 	var runs []*load.Result
 	base := load.Options{Addrs: addrs, AdminAddr: *adminAddr, Warmup: *warmup, Duration: *duration, Count: *count, Logger: log}
