@@ -22,6 +22,20 @@ type Journal interface {
 	DurableSeq() uint64
 }
 
+// closedReporter is the optional health a journal may offer
+// (*ledger.Ledger does): reading a closed ledger is refused up front.
+type closedReporter interface {
+	Err() error
+}
+
+// journalClosed reports whether the journal says it is closed.
+func (p *Publisher) journalClosed() bool {
+	if c, ok := p.j.(closedReporter); ok {
+		return errors.Is(c.Err(), ledger.ErrClosed)
+	}
+	return false
+}
+
 // durableNotifier is the optional notification a journal may offer
 // (*ledger.Ledger does): fn runs once entry seq is durable.
 type durableNotifier interface {
@@ -180,17 +194,16 @@ type Publisher struct {
 	failedRuns int
 
 	// Shared with readers (metrics, readiness, the switch's hot path).
-	running      atomic.Bool
-	started      atomic.Bool
-	overBound    atomic.Bool
-	shipped      atomic.Uint64 // = shippedTo
-	oldestNanos  atomic.Int64  // time of the oldest unacknowledged entry in flight; 0: none
-	progressAt   atomic.Int64  // when the sink last acknowledged a window (or Run started)
-	backlogE     atomic.Uint64
-	backlogB     atomic.Uint64
-	lastErr      atomic.Pointer[error]
-	fatal        atomic.Pointer[error]
-	overLoggedAt atomic.Int64
+	running     atomic.Bool
+	started     atomic.Bool
+	overBound   atomic.Bool
+	shipped     atomic.Uint64 // = shippedTo
+	oldestNanos atomic.Int64  // time of the oldest unacknowledged entry in flight; 0: none
+	progressAt  atomic.Int64  // when the sink last acknowledged a window (or Run started)
+	backlogE    atomic.Uint64
+	backlogB    atomic.Uint64
+	lastErr     atomic.Pointer[error]
+	fatal       atomic.Pointer[error]
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -338,6 +351,9 @@ func (p *Publisher) resumePoint() uint64 {
 // readWindow reads and encodes the next window, or returns nil when
 // nothing new is durable.
 func (p *Publisher) readWindow() (*Window, error) {
+	if p.journalClosed() {
+		return nil, fmt.Errorf("feed: reading the journal: %w", ledger.ErrClosed)
+	}
 	var err error
 	p.entries, err = p.j.ReadJournal(p.next, p.opts.WindowEntries, p.entries)
 	if err != nil {
@@ -479,6 +495,11 @@ func (p *Publisher) maybeAck(force bool) {
 	}
 	now := p.opts.Now()
 	if !force && now.Sub(p.lastAck) < p.opts.AckEvery {
+		return
+	}
+	if p.journalClosed() {
+		// Closed under us (close the publisher first): the entries stay
+		// unacknowledged and are shipped again after the restart.
 		return
 	}
 	if err := p.j.Ack(p.shippedTo); err != nil {

@@ -193,10 +193,9 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 // that is down.
 type gateSink struct {
 	feed.Sink
-	mu     sync.Mutex
-	open   bool
-	held   []func()
-	closed bool
+	mu   sync.Mutex
+	open bool
+	held []func()
 }
 
 func (s *gateSink) Send(w *feed.Window, done func(error)) {
@@ -353,4 +352,35 @@ func TestOptionsRejectAnUnknownPolicy(t *testing.T) {
 		t.Fatal("unknown policy accepted")
 	}
 	var _ feed.Journal = (*ledger.Ledger)(nil)
+}
+
+func TestPublisherStopsWhenTheLedgerCloses(t *testing.T) {
+	clock := feedtest.NewClock(feedtest.Start)
+	l := feedtest.OpenLedger(t, nil, t.TempDir(), clock)
+	sink, err := segment.Open(segment.Options{Dir: t.TempDir(), Logger: feedtest.Quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := feed.New(l, sink, feed.Options{Poll: time.Millisecond, Logger: feedtest.Quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	errc := make(chan error, 1)
+	go func() { errc <- p.Run(context.Background()) }()
+	tr := feedtest.NewTraffic(t, l, clock, 9, 3)
+	tr.Run(t, 50)
+	waitShipped(t, p, l.DurableSeq())
+	l.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ledger.ErrClosed) {
+			t.Fatalf("Run = %v, want ledger.ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("publisher still running on a closed ledger")
+	}
+	if !errors.Is(p.Ready(), ledger.ErrClosed) {
+		t.Fatalf("Ready = %v", p.Ready())
+	}
 }

@@ -53,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	admin := fs.String("admin", "", "admin API base URL to post matched captures to")
 	tokenFile := fs.String("token-file", "", "file holding the admin API bearer token (else $AUTHSWITCH_ADMIN_TOKEN)")
 	dryRun := fs.Bool("dry-run", false, "reconcile but post nothing")
+	onlyMatched := fs.Bool("only-matched", false, "post plain matches only; over-captured, expired and reversed presentments wait for an operator")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -129,7 +130,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := rec.Post(ctx, &settle.AdminClient{BaseURL: *admin, Token: token}); err != nil {
+		if err := rec.Post(ctx, &settle.AdminClient{BaseURL: *admin, Token: token}, *onlyMatched); err != nil {
 			return fmt.Errorf("posting captures: %w", err)
 		}
 	}

@@ -39,7 +39,7 @@ func send(s *segment.Sink, w *feed.Window) error {
 	return <-errc
 }
 
-func open(t *testing.T, dir string, o segment.Options) *segment.Sink {
+func open(t testing.TB, dir string, o segment.Options) *segment.Sink {
 	t.Helper()
 	o.Dir, o.Logger = dir, feedtest.Quiet
 	s, err := segment.Open(o)

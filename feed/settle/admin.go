@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,11 +24,20 @@ type CaptureRequest struct {
 	IdempotencyKey string `json:"idempotency_key"`
 }
 
-// CaptureResult is the 201 answer: the capture's journal entry.
+// CaptureResult is the 201 answer: the capture and its journal entry.
 type CaptureResult struct {
-	ID    string          `json:"id"`
-	Seq   uint64          `json:"seq"`
-	Entry json.RawMessage `json:"-"` // the whole answer, as sent
+	ID           string          `json:"id"`            // the capture's id (cap_<seq>)
+	JournalEntry string          `json:"journal_entry"` // the feed's entry id (je_<seq>)
+	Seq          uint64          `json:"seq"`           // the journal sequence number, when sent or derivable
+	Raw          json.RawMessage `json:"-"`             // the whole answer, as sent
+}
+
+// Entry is the capture's feed entry id: journal_entry, else id.
+func (r *CaptureResult) Entry() string {
+	if r.JournalEntry != "" {
+		return r.JournalEntry
+	}
+	return r.ID
 }
 
 // Errors of the admin client.
@@ -96,7 +106,7 @@ func (c *AdminClient) Capture(ctx context.Context, req CaptureRequest) (CaptureR
 			}
 			wait *= 2
 		}
-		res, retry, err := c.post(ctx, hc, url, body)
+		res, retry, err := c.post(ctx, hc, url, req.IdempotencyKey, body)
 		if err == nil || !retry {
 			return res, err
 		}
@@ -105,7 +115,7 @@ func (c *AdminClient) Capture(ctx context.Context, req CaptureRequest) (CaptureR
 	return CaptureResult{}, last
 }
 
-func (c *AdminClient) post(ctx context.Context, hc *http.Client, url string, body []byte) (CaptureResult, bool, error) {
+func (c *AdminClient) post(ctx context.Context, hc *http.Client, url, key string, body []byte) (CaptureResult, bool, error) {
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return CaptureResult{}, false, fmt.Errorf("settle: %w", err)
@@ -113,6 +123,7 @@ func (c *AdminClient) post(ctx context.Context, hc *http.Client, url string, bod
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Accept", "application/json")
 	hreq.Header.Set("Authorization", "Bearer "+c.Token)
+	hreq.Header.Set("Idempotency-Key", key)
 	resp, err := hc.Do(hreq)
 	if err != nil {
 		return CaptureResult{}, ctx.Err() == nil, fmt.Errorf("settle: posting a capture: %w", err)
@@ -128,7 +139,12 @@ func (c *AdminClient) post(ctx context.Context, hc *http.Client, url string, bod
 		if err := json.Unmarshal(raw, &res); err != nil {
 			return CaptureResult{}, false, fmt.Errorf("settle: the admin API's answer is not JSON: %w", err)
 		}
-		res.Entry = raw
+		res.Raw = raw
+		if res.Seq == 0 {
+			if n, err := strconv.ParseUint(strings.TrimPrefix(res.Entry(), "je_"), 10, 64); err == nil {
+				res.Seq = n
+			}
+		}
 		return res, false, nil
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return CaptureResult{}, false, ErrUnauthorized
@@ -144,5 +160,7 @@ func (c *AdminClient) post(ctx context.Context, hc *http.Client, url string, bod
 		return CaptureResult{}, false, fmt.Errorf("%w: %s", ErrHoldNotFound, e.Error.Message)
 	}
 	apiErr := &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
-	return CaptureResult{}, resp.StatusCode >= 500, apiErr
+	// A 5xx, or the same key still being worked on, is worth another try.
+	retry := resp.StatusCode >= 500 || (resp.StatusCode == http.StatusConflict && e.Error.Code == "idempotency_key_in_use")
+	return CaptureResult{}, retry, apiErr
 }

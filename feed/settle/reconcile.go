@@ -19,29 +19,37 @@ type Outcome string
 
 const (
 	// Matched: the line's life cycle has an open hold in its currency and
-	// the amount is within what was authorized; the capture is posted.
+	// the amount is within what was authorized. Posted.
 	Matched Outcome = "matched"
 	// OverCaptured: matched, but clearing asks for more than the hold's
-	// authorizations approved. The capture is posted (the network has
-	// settled it) and reported for review or dispute.
+	// authorizations approved. Posted — clearing is binding and the
+	// network has settled it — and reported for review or dispute.
 	OverCaptured Outcome = "over_captured"
-	// ExpiredThenCaptured: the hold expired before clearing came. Not
-	// posted: the admin API matches open holds only; an operator posts it.
+	// ExpiredThenCaptured: the hold expired before clearing came. Posted
+	// (the ledger posts a capture without a hold: the money was spent,
+	// and the cardholder's available balance must show it), and reported.
 	ExpiredThenCaptured Outcome = "expired_then_captured"
-	// AlreadyCaptured: the feed shows the hold captured (an earlier run),
-	// or an earlier line of this file captured it. Not posted.
-	AlreadyCaptured Outcome = "already_captured"
-	// Closed: the hold was reversed or released to nothing. Not posted.
+	// Closed: the hold was reversed or released to nothing before
+	// clearing came. Posted as above, and reported (a chargeback
+	// candidate).
 	Closed Outcome = "closed"
-	// CurrencyMismatch: the hold is in another currency. Not posted.
+	// AlreadyCaptured: the feed shows the hold captured (an earlier run
+	// or another file), or an earlier line of this file captured it: a
+	// duplicate presentment. Not posted.
+	AlreadyCaptured Outcome = "already_captured"
+	// CurrencyMismatch: the hold is in another currency. Not posted (the
+	// admin API refuses it).
 	CurrencyMismatch Outcome = "currency_mismatch"
 	// Unmatched: the feed knows no authorization of the life cycle. Not
-	// posted.
+	// posted (the admin API answers 404 hold_not_found).
 	Unmatched Outcome = "unmatched"
 )
 
-// Posts reports whether lines of this outcome are posted as captures.
-func (o Outcome) Posts() bool { return o == Matched || o == OverCaptured }
+// Posts reports whether lines of this outcome are posted as captures:
+// every presentment of a known life cycle in its currency, once.
+func (o Outcome) Posts() bool {
+	return o == Matched || o == OverCaptured || o == ExpiredThenCaptured || o == Closed
+}
 
 // Item is one clearing line's reconciliation.
 type Item struct {
@@ -134,13 +142,14 @@ type Capturer interface {
 	Capture(ctx context.Context, req CaptureRequest) (CaptureResult, error)
 }
 
-// Post posts every item whose outcome posts, in file order. A hold the
-// admin API does not find is reported on its item; an authorization
-// failure stops (every other post would fail the same way).
-func (r *Reconciliation) Post(ctx context.Context, c Capturer) error {
+// Post posts every item whose outcome posts, in file order; with
+// onlyMatched, only plain matches (exceptions wait for an operator). A
+// hold the admin API does not find is reported on its item; an
+// authorization failure stops (every other post would fail the same way).
+func (r *Reconciliation) Post(ctx context.Context, c Capturer, onlyMatched bool) error {
 	for i := range r.Items {
 		it := &r.Items[i]
-		if !it.Outcome.Posts() || it.Posted {
+		if !it.Outcome.Posts() || it.Posted || (onlyMatched && it.Outcome != Matched) {
 			continue
 		}
 		res, err := c.Capture(ctx, CaptureRequest{Network: it.Network, LifecycleKey: it.LifecycleKey,
@@ -153,7 +162,7 @@ func (r *Reconciliation) Post(ctx context.Context, c Capturer) error {
 			}
 			continue
 		}
-		it.Posted, it.Entry = true, res.ID
+		it.Posted, it.Entry = true, res.Entry()
 		r.Posted++
 	}
 	return nil

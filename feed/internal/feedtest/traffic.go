@@ -388,3 +388,33 @@ func (tr *Traffic) WaitDurable(tb testing.TB) {
 		tb.Fatal(err)
 	}
 }
+
+// Prefill journals n approved authorizations on 1000 accounts as fast as
+// the ledger takes them (for benchmarks) and waits until they are durable.
+func Prefill(tb testing.TB, l *ledger.Ledger, n int) {
+	tb.Helper()
+	for i := range 1000 {
+		if err := l.UpsertAccount(fmt.Sprintf("bench%04d", i), "USD", 1<<40, 0); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var last uint64
+	for i := range n {
+		net := ledger.Network(1 + i%2)
+		stan := fmt.Sprintf("%06d", i%1_000_000)
+		at := fmt.Sprintf("%010d", i/1_000_000)
+		lc := fmt.Sprintf("%015d", i)
+		res := l.Authorize(&ledger.Authorize{Key: ledger.MakeRequestKey(net, ledger.ClassAuthorization, stan, at, "12345"),
+			Lifecycle: ledger.MakeLifecycleKey(net, lc), Account: fmt.Sprintf("bench%04d", i%1000),
+			Card: "tok_0123456789abcdef", Amount: 1000 + int64(i%5000), Currency: "USD", MCC: "5411",
+			Descriptor: ledger.Descriptor{Network: Networks[net], Kind: "authorization", MTI: "0100", STAN: stan,
+				RRN: "612345" + stan, TransactionID: lc, CardToken: "tok_0123456789abcdef", Last4: "4242",
+				Amount: 1000 + int64(i%5000), Currency: "USD", MerchantName: "ACME SUPERMARKET 123",
+				MerchantCity: "SPRINGFIELD", Country: "US", MCC: "5411", TerminalID: "TERM0001",
+				Decision: "approved", ResponseCode: "00", AuthCode: "A1B2C3"}})
+		last = res.Seq
+	}
+	if err := l.WaitDurable(context.Background(), last); err != nil {
+		tb.Fatal(err)
+	}
+}
