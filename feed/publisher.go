@@ -93,6 +93,15 @@ type Options struct {
 	// Policy is what the switch does over the bound (ApproveAndAlert).
 	Policy BoundPolicy
 
+	// Observe, when set, is given every window's journal entries, in
+	// order, on the publisher's goroutine, before the window goes to the
+	// sink — so before the ledger can be told they shipped (the admin
+	// API's authorization index is fed this way: index.Add). An error
+	// holds the window back: it is read and observed again after
+	// RetryMin. After a restart entries may be observed again; Observe
+	// must be idempotent by sequence number, and must not keep the slice.
+	Observe func(entries []ledger.Entry) error
+
 	// Registerer, when set, gets the feed's Prometheus metrics.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -158,6 +167,8 @@ var (
 	// acknowledged. It should be impossible (the ledger keeps every entry
 	// until Ack) and stops the publisher.
 	ErrJournalGap = errors.New("feed: journal gap")
+	// ErrObserve wraps the error of Options.Observe.
+	ErrObserve = errors.New("feed: observer refused entries")
 	// ErrAlreadyRunning: Run was called twice.
 	ErrAlreadyRunning = errors.New("feed: publisher already running")
 )
@@ -180,18 +191,19 @@ type Publisher struct {
 	wake        chan struct{}
 
 	// Owned by the Run goroutine.
-	next       uint64 // the next sequence number to read
-	inflight   []*Window
-	free       []*Window
-	entries    []ledger.Entry
-	failing    bool
-	backoff    time.Duration
-	retryAt    time.Time
-	armedFor   uint64
-	lastAck    time.Time
-	ledgerAck  uint64 // what the ledger was last told
-	shippedTo  uint64 // every entry ≤ this is acknowledged by the sink
-	failedRuns int
+	next        uint64 // the next sequence number to read
+	inflight    []*Window
+	free        []*Window
+	entries     []ledger.Entry
+	failing     bool
+	backoff     time.Duration
+	retryAt     time.Time
+	armedFor    uint64
+	lastAck     time.Time
+	ledgerAck   uint64 // what the ledger was last told
+	shippedTo   uint64 // every entry ≤ this is acknowledged by the sink
+	failedRuns  int
+	readFailing bool
 
 	// Shared with readers (metrics, readiness, the switch's hot path).
 	running     atomic.Bool
@@ -287,6 +299,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 	retryTimer := time.NewTimer(time.Hour)
 	retryTimer.Stop()
 	defer retryTimer.Stop()
+	readBackoff := time.NewTimer(time.Hour)
+	readBackoff.Stop()
+	defer readBackoff.Stop()
 	for {
 		p.collect()
 		if ctx.Err() != nil {
@@ -306,11 +321,25 @@ func (p *Publisher) Run(ctx context.Context) error {
 					return err
 				}
 				p.setErr(err)
+				p.readFailing = true
 				p.log.Warn("reading the journal", "err", err)
-			} else if w != nil {
-				p.send(w)
+				readBackoff.Reset(p.opts.RetryMin)
+				select {
+				case <-readBackoff.C:
+				case <-ctx.Done():
+				}
 				continue
 			} else {
+				if p.readFailing {
+					p.readFailing = false
+					if p.failedRuns == 0 {
+						p.lastErr.Store(nil)
+					}
+				}
+				if w != nil {
+					p.send(w)
+					continue
+				}
 				p.armWake()
 			}
 		}
@@ -368,6 +397,7 @@ func (p *Publisher) readWindow() (*Window, error) {
 	w := p.free[len(p.free)-1]
 	p.free = p.free[:len(p.free)-1]
 	w.reset()
+	n := 0
 	for i := range p.entries {
 		e := &p.entries[i]
 		if w.Len() > 0 && len(w.Data) >= p.opts.WindowBytes {
@@ -376,6 +406,14 @@ func (p *Publisher) readWindow() (*Window, error) {
 		if err := w.Append(e); err != nil {
 			p.free = append(p.free, w)
 			return nil, fmt.Errorf("%w: %w", ErrJournalGap, err)
+		}
+		n++
+	}
+	if p.opts.Observe != nil {
+		if err := p.opts.Observe(p.entries[:n]); err != nil {
+			p.free = append(p.free, w)
+			clear(p.entries)
+			return nil, fmt.Errorf("%w: entries %d-%d: %w", ErrObserve, w.First, w.Last, err)
 		}
 	}
 	// Drop references into the journal's decoded entries.
@@ -416,7 +454,7 @@ func (p *Publisher) complete(c completion) {
 	if c.err != nil {
 		w.state = windowFailed
 		p.m.failures.Inc()
-		p.setErr(c.err)
+		p.setErr(fmt.Errorf("%w: %w", ErrSinkFailing, c.err))
 		if !p.failing {
 			p.failing = true
 			p.retryAt = p.opts.Now().Add(p.backoff)
@@ -639,9 +677,9 @@ func (p *Publisher) OldestAge() time.Duration {
 	return 0
 }
 
-// Healthy reports whether the sink is shipping: nil, or ErrSinkFailing
-// with the sink's last error, or the fatal error that stopped the
-// publisher.
+// Healthy reports whether the feed is shipping: nil, or ErrSinkFailing
+// with the sink's last error, or the journal read or Observe error that
+// holds it back, or the fatal error that stopped the publisher.
 func (p *Publisher) Healthy() error {
 	if f := p.fatal.Load(); f != nil {
 		return *f
@@ -650,7 +688,7 @@ func (p *Publisher) Healthy() error {
 		return ErrNotRunning
 	}
 	if e := p.lastErr.Load(); e != nil {
-		return fmt.Errorf("%w: %w", ErrSinkFailing, *e)
+		return *e
 	}
 	return nil
 }

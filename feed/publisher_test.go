@@ -384,3 +384,59 @@ func TestPublisherStopsWhenTheLedgerCloses(t *testing.T) {
 		t.Fatalf("Ready = %v", p.Ready())
 	}
 }
+
+// TestObserveSeesEveryEntryBeforeItShips feeds an observer (the admin
+// API's authorization index is fed this way) that fails for a while:
+// nothing ships past what it has taken, and then everything does.
+func TestObserveSeesEveryEntryBeforeItShips(t *testing.T) {
+	clock := feedtest.NewClock(feedtest.Start)
+	l := feedtest.OpenLedger(t, nil, t.TempDir(), clock)
+	defer l.Close()
+	dir := t.TempDir()
+	sink, err := segment.Open(segment.Options{Dir: dir, Logger: feedtest.Quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var observed uint64
+	refuse := true
+	p, err := feed.New(l, sink, feed.Options{WindowEntries: 16, RetryMin: time.Millisecond, Logger: feedtest.Quiet,
+		Observe: func(es []ledger.Entry) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if refuse {
+				return errors.New("index unavailable")
+			}
+			for _, e := range es {
+				if e.Seq != observed+1 {
+					return errors.New("observed out of order")
+				}
+				observed = e.Seq
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, p)
+	tr := feedtest.NewTraffic(t, l, clock, 10, 4)
+	tr.Run(t, 200)
+	waitFor(t, "the observer's error reported", func() bool { return errors.Is(p.Healthy(), feed.ErrObserve) })
+	if p.ShippedThrough() != 0 {
+		t.Fatalf("shipped %d entries the observer refused", p.ShippedThrough())
+	}
+	mu.Lock()
+	refuse = false
+	mu.Unlock()
+	last := l.DurableSeq()
+	waitShipped(t, p, last)
+	waitFor(t, "healthy again", func() bool { return p.Healthy() == nil })
+	stop()
+	p.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if observed < last {
+		t.Fatalf("observed through %d, shipped through %d", observed, last)
+	}
+	readAll(t, dir, last)
+}
