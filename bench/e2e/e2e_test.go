@@ -22,6 +22,9 @@ import (
 // detector when BENCH_E2E_RACE is set), or skips when the tree has none.
 func buildSwitch(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the switch: not in -short")
+	}
 	src := filepath.Join("..", "..", "cmd", "switchd")
 	if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
 		t.Skip("cmd/switchd is not in the tree")
