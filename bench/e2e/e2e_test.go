@@ -61,9 +61,15 @@ func startSwitch(t *testing.T, bin string, opts portfolio.Options, m *model.Mode
 		t.Fatal(err)
 	}
 	f.Close()
+	// The switch's own echo test comes after a short idle, so that the
+	// simulator's answers to it are exercised too.
+	config := filepath.Join(dir, "switchd.yaml")
+	if err := os.WriteFile(config, []byte("visa:\n  idle_echo: 300ms\nmastercard:\n  idle_echo: 300ms\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var logs bytes.Buffer
 	proc, err := switchproc.Start(context.Background(), switchproc.Options{
-		Binary: bin, Portfolio: path, DataDir: filepath.Join(dir, "data"), Log: &syncWriter{buf: &logs},
+		Binary: bin, Portfolio: path, Config: config, DataDir: filepath.Join(dir, "data"), Log: &syncWriter{buf: &logs},
 		ReadyTimeout: time.Minute,
 	})
 	if err != nil {
@@ -87,7 +93,7 @@ func TestSimulatorAgainstTheSwitch(t *testing.T) {
 
 	clients := map[spec.Network]*netsim.Client{}
 	for n, addr := range map[spec.Network]string{spec.Visa: proc.VisaAddr, spec.Mastercard: proc.MastercardAddr} {
-		c, err := netsim.Dial(context.Background(), n, addr, netsim.ClientOptions{Conns: 2, IdleTime: 500 * time.Millisecond})
+		c, err := netsim.Dial(context.Background(), n, addr, netsim.ClientOptions{Conns: 2, IdleTime: 150 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +140,8 @@ func TestSimulatorAgainstTheSwitch(t *testing.T) {
 			t.Errorf("flow %s never completed against the switch: %+v", name, st)
 		}
 	}
-	// Idle connections: our echo tests answered.
+	// Idle connections: our echo tests (and Visa keep-alives) every 150 ms
+	// keep the switch from idling...
 	time.Sleep(time.Second)
 	for n, c := range clients {
 		st := c.Stats()
@@ -143,6 +150,22 @@ func TestSimulatorAgainstTheSwitch(t *testing.T) {
 		}
 		if n == spec.Visa && (st.KeepAlivesSent == 0 || st.KeepAlivesIn == 0) {
 			t.Errorf("visa keep-alives not echoed: %+v", st)
+		}
+	}
+	// ...and a connection that stays silent gets the switch's own echo
+	// after its 300 ms, which the simulator answers.
+	for n, addr := range map[spec.Network]string{spec.Visa: proc.VisaAddr, spec.Mastercard: proc.MastercardAddr} {
+		quiet, err := netsim.Dial(context.Background(), n, addr, netsim.ClientOptions{Conns: 1, IdleTime: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer quiet.Close()
+		deadline := time.Now().Add(5 * time.Second)
+		for quiet.Stats().EchoesAnswered == 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if st := quiet.Stats(); st.EchoesAnswered == 0 || st.Closed != 0 {
+			t.Errorf("%s: the switch's echo was not answered: %+v", n, st)
 		}
 	}
 }
