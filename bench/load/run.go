@@ -69,7 +69,7 @@ type Options struct {
 	Count    int64         // measured requests over all connections
 	// Nonce tells runs against one switch apart in life-cycle keys (0–9;
 	// at most ten runs per switch, or keys repeat).
-	Nonce        uint64
+	Nonce uint64
 	// DrainTimeout: after the last request, the run waits for answers as
 	// long as they keep coming, and gives up (counting what is pending as
 	// lost) once none has come for this long; default 5 s. MaxDrain caps
