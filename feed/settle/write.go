@@ -51,8 +51,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 // WriteTable writes the report as an aligned table for people; amounts in
 // major units with the currency's usual two decimals shown as minor/100.
 func (r *Report) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "Settlement report: entries %d-%d (%d), day cutoff %s; amounts in major units\n",
+		r.FirstSeq, r.LastSeq, r.Entries, r.Cutoff)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "Settlement report: entries %d-%d (%d), day cutoff %s\t\n", r.FirstSeq, r.LastSeq, r.Entries, r.Cutoff)
 	fmt.Fprintln(tw, "network\tcur\tday\tapproved\tamount\tdeclined\treversed\tamount\tcaptured\tamount\texpired\tamount\treleased\tamount\tnet owed\t")
 	row := func(t *Totals) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%s\t%d\t%s\t%s\t\n",
