@@ -138,7 +138,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		strings.Join(rec.Summary(), " "))
 	for _, it := range rec.Exceptions() {
 		fmt.Fprintf(stdout, "  line %d %s %s %s %s: %s%s\n", it.Line, it.Network, it.LifecycleKey,
-			settle.Money(it.Amount), it.Currency, it.Outcome, suffix(it.PostError))
+			settle.MoneyIn(it.Amount, it.Currency), it.Currency, it.Outcome, suffix(it.PostError))
 	}
 	if *out != "" {
 		if err := writeFile(filepath.Join(*out, "reconciliation.json"), rec.WriteJSON); err != nil {

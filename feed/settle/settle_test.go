@@ -459,3 +459,15 @@ func FuzzReadClearing(f *testing.F) {
 		}
 	})
 }
+
+func TestMoneyUsesTheCurrencyExponent(t *testing.T) {
+	for _, tc := range []struct {
+		minor int64
+		cur   string
+		want  string
+	}{{12345, "USD", "123.45"}, {-5, "EUR", "-0.05"}, {12345, "JPY", "12345"}, {12345, "BHD", "12.345"}, {7, "", "0.07"}} {
+		if got := settle.MoneyIn(tc.minor, tc.cur); got != tc.want {
+			t.Errorf("MoneyIn(%d, %s) = %s, want %s", tc.minor, tc.cur, got, tc.want)
+		}
+	}
+}

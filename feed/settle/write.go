@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"text/tabwriter"
+
+	"github.com/authswitch/authswitch/spec"
 )
 
 var reportColumns = []string{"network", "currency", "day", "approved_count", "approved_amount", "declined_count",
@@ -49,17 +51,18 @@ func (r *Report) WriteCSV(w io.Writer) error {
 }
 
 // WriteTable writes the report as an aligned table for people; amounts in
-// major units with the currency's usual two decimals shown as minor/100.
+// major units of each row's currency.
 func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "Settlement report: entries %d-%d (%d), day cutoff %s; amounts in major units\n",
 		r.FirstSeq, r.LastSeq, r.Entries, r.Cutoff)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "network\tcur\tday\tapproved\tamount\tdeclined\treversed\tamount\tcaptured\tamount\texpired\tamount\treleased\tamount\tnet owed\t")
 	row := func(t *Totals) {
+		m := func(v int64) string { return MoneyIn(v, t.Currency) }
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%s\t%d\t%s\t%s\t\n",
-			t.Network, t.Currency, t.Day, t.ApprovedCount, Money(t.ApprovedAmount), t.DeclinedCount,
-			t.ReversedCount, Money(t.ReversedAmount), t.CapturedCount, Money(t.CapturedAmount),
-			t.ExpiredCount, Money(t.ExpiredAmount), t.ReleasedCount, Money(t.ReleasedAmount), Money(t.NetOwed))
+			t.Network, t.Currency, t.Day, t.ApprovedCount, m(t.ApprovedAmount), t.DeclinedCount,
+			t.ReversedCount, m(t.ReversedAmount), t.CapturedCount, m(t.CapturedAmount),
+			t.ExpiredCount, m(t.ExpiredAmount), t.ReleasedCount, m(t.ReleasedAmount), m(t.NetOwed))
 	}
 	for i := range r.Rows {
 		row(&r.Rows[i])
@@ -74,12 +77,28 @@ func (r *Report) WriteTable(w io.Writer) error {
 }
 
 // Money shows minor units with two decimals (display only; every stored
-// and computed amount stays an integer).
-func Money(minor int64) string {
+// and computed amount stays an integer). MoneyIn uses the currency's own
+// exponent.
+func Money(minor int64) string { return MoneyIn(minor, "") }
+
+// MoneyIn shows minor units of a currency in major units, with as many
+// decimals as ISO 4217 gives it (two when unknown).
+func MoneyIn(minor int64, currency string) string {
+	exp := 2
+	if c, ok := spec.CurrencyByAlpha(currency); ok {
+		exp = int(c.Exponent)
+	}
 	sign := ""
 	u := uint64(minor)
 	if minor < 0 {
 		sign, u = "-", uint64(-minor)
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+	if exp == 0 {
+		return fmt.Sprintf("%s%d", sign, u)
+	}
+	div := uint64(1)
+	for range exp {
+		div *= 10
+	}
+	return fmt.Sprintf("%s%d.%0*d", sign, u/div, exp, u%div)
 }
