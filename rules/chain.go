@@ -96,7 +96,7 @@ func buildChain(e *Engine, names []string) ([]link, error) {
 		case checkStatus:
 			c = holderAndAccount{}
 		case checkControls:
-			c = newControls(names[i+1:])
+			c = controls{}
 		case checkProgram:
 			c = programRules{}
 		case checkFunds:

@@ -12,31 +12,14 @@ import (
 // (61), velocity (65). A kind fails when it fails at any level.
 //
 // Categories and countries are decided here. Limits and velocity need the
-// ledger's counters: they go into the ledger request, and ledger.Check
-// evaluates them now, read-only, whenever a later check could still
-// decline — otherwise the funds check's ledger.Authorize, which evaluates
-// limits, velocity and funds in that order and atomically, decides them
-// with exactly the same outcome and one ledger call fewer. Either way the
-// atomic evaluation in ledger.Authorize is the one that counts, so two
-// racing requests can never overspend a limit.
-type controls struct {
-	always    bool // a check that can always decline stands between this one and funds
-	ifProgram bool // program rules stand between: they can decline when any are loaded
-}
-
-func newControls(after []string) controls {
-	var c controls
-	for _, n := range after {
-		switch n {
-		case CheckFunds:
-		case CheckProgram:
-			c.ifProgram = true
-		default:
-			c.always = true
-		}
-	}
-	return c
-}
+// ledger's counters: they go into the ledger request, and the funds
+// check's ledger.Authorize evaluates them — limits, velocity, then funds,
+// atomically with the hold, so two racing requests can never spend past a
+// limit. Should a check between this one and funds decline instead, the
+// engine first evaluates the limits read-only (ledger.Check) and a failing
+// limit decides, so the first-failure order holds without a second ledger
+// call on the way to an approval.
+type controls struct{}
 
 // Limits and velocity apply to what takes money: purchases, cash, cash
 // back. Refunds, balance inquiries and account verifications move none.
@@ -75,12 +58,17 @@ func (c controls) decide(t *txn) verdict {
 	if !debit(a.Type) {
 		return verdict{}
 	}
-	r := &t.req
 	gatherLimits(t, levels)
-	if len(r.Limits)+len(r.Velocity) == 0 || !(c.always || c.ifProgram && t.e.programs().set.Len() > 0) {
-		return verdict{}
-	}
-	res := t.e.ledger.Check(r)
+	t.limitsPending = len(t.req.Limits)+len(t.req.Velocity) > 0
+	return verdict{}
+}
+
+// pendingLimits evaluates, read-only, the limits and velocity the controls
+// check gathered, for a later check about to decline: a failing limit
+// comes first.
+func pendingLimits(t *txn) verdict {
+	t.limitsPending = false
+	res := t.e.ledger.Check(&t.req)
 	if res.Status == ledger.Declined && !res.Repeat {
 		switch res.Reason {
 		case ledger.ReasonLimitExceeded:

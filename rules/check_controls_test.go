@@ -127,6 +127,20 @@ func TestControlsBeforeProgramRules(t *testing.T) {
 	w.expect("velocity before the rule", w.purchase(4500), answer{"65", "controls", "spending_controls", 'M', 0})
 }
 
+// In a chain that puts verification after controls, a failing limit still
+// comes before a wrong CVV2.
+func TestControlsBeforeALaterCheck(t *testing.T) {
+	w := newWorld(t, withChain("sanity", "card", "controls", "verification", "funds"))
+	setControls(t, w, refdata.KindCard, "card_visa", `{"spending_limits":[{"amount":5000,"interval":"per_authorization"}]}`)
+	a := w.purchase(6000)
+	a.CVV2 = "000"
+	// The CVV2 was checked (N), but the limit comes first.
+	w.expect("limit and CVV2", a, answer{"61", "controls", "spending_controls", 'N', 0})
+	a = w.purchase(100)
+	a.CVV2 = "000"
+	w.expect("CVV2 alone", a, answer{"N7", "verification", "verification_failed", 'N', 0})
+}
+
 // Racing authorizations never spend past a limit: the ledger re-checks
 // limits atomically with the hold.
 func TestLimitHoldsUnderRace(t *testing.T) {

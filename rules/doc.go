@@ -52,13 +52,14 @@
 //
 // Controls are checked kind by kind over the account, the cardholder and
 // the card: categories, countries, then limits and velocity. Limits and
-// velocity need the ledger's counters: the controls check evaluates them
-// with ledger.Check (read-only) when a later check could still decline —
-// program rules are loaded, or the chain puts another check between
-// controls and funds — and otherwise leaves them to the funds check's
-// ledger.Authorize, which evaluates limits, velocity and funds in that
-// order, atomically with the hold. The outcome is the same either way,
-// and two racing requests can never spend past a limit.
+// velocity need the ledger's counters, and the funds check's
+// ledger.Authorize evaluates them — limits, velocity, funds, in that
+// order, atomically with the hold, so two racing requests can never spend
+// past a limit. When a check after controls is about to decline instead
+// (a program rule, or any check a configured chain puts there), the engine
+// first evaluates the limits read-only (ledger.Check): a failing limit
+// decides, as the order says, and an approval never pays for a second
+// ledger call.
 //
 // # Card verification results
 //

@@ -209,6 +209,11 @@ func (e *Engine) Authorize(a *spec.Authorization) Decision {
 	for i := range e.chain {
 		if v = e.chain[i].check.decide(t); v.decided() {
 			at = e.chain[i].id
+			if t.limitsPending && at != checkFunds {
+				if lv := pendingLimits(t); lv.decided() {
+					v, at = lv, checkControls
+				}
+			}
 			break
 		}
 	}

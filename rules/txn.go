@@ -45,6 +45,10 @@ type txnState struct {
 
 	cvv2, cvv byte // card verification results so far
 
+	// limitsPending: the controls check gathered limits or velocity that
+	// only the ledger can evaluate, and nothing has yet.
+	limitsPending bool
+
 	req      ledger.Authorize // built up by the checks; the funds check sends it
 	result   ledger.Result    // the ledger's answer, once the funds check ran
 	recorded bool             // the ledger has recorded the request (result is set)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/authswitch/authswitch/spec"
@@ -32,32 +33,39 @@ func (e *encoder) strs(l []string) {
 	}
 }
 
+// controls writes a flag byte (0: none), then the controls' encoding
+// prefixed with its length, so a reader can share one decoded value among
+// all records with the same controls (see controlsIntern).
 func (e *encoder) controls(c *Controls) {
 	if c.Empty() {
 		e.byte(0)
 		return
 	}
 	e.byte(1)
-	e.strs(c.AllowedCategories)
-	e.strs(c.BlockedCategories)
-	e.strs(c.AllowedCountries)
-	e.strs(c.BlockedCountries)
-	e.uvarint(uint64(len(c.SpendingLimits)))
+	body := encoder{}
+	body.strs(c.AllowedCategories)
+	body.strs(c.BlockedCategories)
+	body.strs(c.AllowedCountries)
+	body.strs(c.BlockedCountries)
+	body.uvarint(uint64(len(c.SpendingLimits)))
 	for _, l := range c.SpendingLimits {
-		e.varint(l.Amount)
-		e.byte(byte(l.Interval))
-		e.strs(l.Categories)
+		body.varint(l.Amount)
+		body.byte(byte(l.Interval))
+		body.strs(l.Categories)
 	}
-	e.uvarint(uint64(len(c.Velocity)))
+	body.uvarint(uint64(len(c.Velocity)))
 	for _, v := range c.Velocity {
-		e.uvarint(uint64(v.Count))
-		e.uvarint(uint64(v.Window / time.Second))
+		body.uvarint(uint64(v.Count))
+		body.uvarint(uint64(v.Window / time.Second))
 	}
+	e.uvarint(uint64(len(body.b)))
+	e.b = append(e.b, body.b...)
 }
 
 type decoder struct {
-	b   []byte
-	err error
+	b      []byte
+	err    error
+	intern *controlsIntern // nil: every record gets its own controls
 }
 
 func (d *decoder) fail() {
@@ -135,29 +143,79 @@ func (d *decoder) controls() *Controls {
 	if d.byte() == 0 {
 		return nil
 	}
-	c := &Controls{
-		AllowedCategories: d.strs(),
-		BlockedCategories: d.strs(),
-		AllowedCountries:  d.strs(),
-		BlockedCountries:  d.strs(),
+	body := d.raw(d.uvarint())
+	if d.err != nil {
+		return nil
 	}
-	if n := d.count(MaxLimits); n > 0 {
+	if c := d.intern.find(body); c != nil {
+		return c
+	}
+	b := decoder{b: body}
+	c := &Controls{
+		AllowedCategories: b.strs(),
+		BlockedCategories: b.strs(),
+		AllowedCountries:  b.strs(),
+		BlockedCountries:  b.strs(),
+	}
+	if n := b.count(MaxLimits); n > 0 {
 		c.SpendingLimits = make([]SpendingLimit, n)
 		for i := range c.SpendingLimits {
 			l := &c.SpendingLimits[i]
-			l.Amount = d.varint()
-			l.Interval = Interval(d.byte())
-			l.Categories = d.strs()
+			l.Amount = b.varint()
+			l.Interval = Interval(b.byte())
+			l.Categories = b.strs()
 		}
 	}
-	if n := d.count(MaxVelocity); n > 0 {
+	if n := b.count(MaxVelocity); n > 0 {
 		c.Velocity = make([]Velocity, n)
 		for i := range c.Velocity {
-			c.Velocity[i].Count = int(d.uvarint())
-			c.Velocity[i].Window = time.Duration(d.uvarint()) * time.Second
+			c.Velocity[i].Count = int(b.uvarint())
+			c.Velocity[i].Window = time.Duration(b.uvarint()) * time.Second
 		}
 	}
+	if b.err != nil || len(b.b) != 0 {
+		d.fail()
+		return nil
+	}
+	d.intern.add(body, c)
 	return c
+}
+
+// controlsIntern shares decoded controls among the cached records that
+// carry the same ones: a program's cards mostly carry a few templates, and
+// one copy of each lets the cache hold many more cards. Shared controls
+// are read-only, as every cached record is; the admin side's reads decode
+// their own. It holds at most maxInterned sets.
+type controlsIntern struct {
+	mu sync.Mutex
+	m  map[string]*Controls
+}
+
+const maxInterned = 1 << 16
+
+func newControlsIntern() *controlsIntern {
+	return &controlsIntern{m: make(map[string]*Controls)}
+}
+
+func (ci *controlsIntern) find(body []byte) *Controls {
+	if ci == nil {
+		return nil
+	}
+	ci.mu.Lock()
+	c := ci.m[string(body)]
+	ci.mu.Unlock()
+	return c
+}
+
+func (ci *controlsIntern) add(body []byte, c *Controls) {
+	if ci == nil {
+		return
+	}
+	ci.mu.Lock()
+	if len(ci.m) < maxInterned {
+		ci.m[string(body)] = c
+	}
+	ci.mu.Unlock()
 }
 
 // done reports the decoding error, if any, or leftover bytes.
@@ -189,8 +247,10 @@ func appendAccount(b []byte, a *Account) []byte {
 	return e.b
 }
 
-func decodeAccount(b []byte) (*Account, error) {
-	d := decoder{b: b}
+func decodeAccount(b []byte) (*Account, error) { return decodeAccountShared(b, nil) }
+
+func decodeAccountShared(b []byte, ci *controlsIntern) (*Account, error) {
+	d := decoder{b: b, intern: ci}
 	d.version()
 	a := &Account{
 		ID:          d.str(),
@@ -213,8 +273,10 @@ func appendCardholder(b []byte, h *Cardholder) []byte {
 	return e.b
 }
 
-func decodeCardholder(b []byte) (*Cardholder, error) {
-	d := decoder{b: b}
+func decodeCardholder(b []byte) (*Cardholder, error) { return decodeCardholderShared(b, nil) }
+
+func decodeCardholderShared(b []byte, ci *controlsIntern) (*Cardholder, error) {
+	d := decoder{b: b, intern: ci}
 	d.version()
 	h := &Cardholder{
 		ID:       d.str(),
@@ -241,8 +303,10 @@ func appendCard(b []byte, c *Card) []byte {
 	return e.b
 }
 
-func decodeCard(b []byte) (*Card, error) {
-	d := decoder{b: b}
+func decodeCard(b []byte) (*Card, error) { return decodeCardShared(b, nil) }
+
+func decodeCardShared(b []byte, ci *controlsIntern) (*Card, error) {
+	d := decoder{b: b, intern: ci}
 	d.version()
 	c := &Card{ID: d.str()}
 	copy(c.Token[:], d.raw(32))

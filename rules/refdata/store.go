@@ -57,6 +57,8 @@ type Store struct {
 
 	keys atomic.Pointer[keyTable]
 
+	shared *controlsIntern // controls shared by cached records
+
 	writeMu sync.Mutex   // serializes writers, so read-modify-write is consistent
 	dbMu    sync.RWMutex // read-held around Pebble reads, so Close never pulls the store from under one
 
@@ -118,6 +120,7 @@ func Open(opts Options) (*Store, error) {
 		log:         opts.Logger,
 		accountSeed: maphash.MakeSeed(),
 		holderSeed:  maphash.MakeSeed(),
+		shared:      newControlsIntern(),
 	}
 	if err := s.loadKeys(); err != nil {
 		cache.Close()
@@ -225,7 +228,7 @@ func (s *Store) Card(t *Token) (*Card, error) {
 	mu := &s.fill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
-	c, err := get(s, cardKey(t), decodeCard)
+	c, err := get(s, cardKey(t), s.decodeCard)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +249,7 @@ func (s *Store) Account(id string) (*Account, error) {
 	mu := &s.fill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
-	a, err := get(s, dbKey(prefixAccount, id), decodeAccount)
+	a, err := get(s, dbKey(prefixAccount, id), s.decodeAccount)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +271,7 @@ func (s *Store) Cardholder(id string) (*Cardholder, error) {
 	mu := &s.fill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
-	h, err := get(s, dbKey(prefixCardholder, id), decodeCardholder)
+	h, err := get(s, dbKey(prefixCardholder, id), s.decodeCardholder)
 	if err != nil {
 		return nil, err
 	}
@@ -279,6 +282,15 @@ func (s *Store) Cardholder(id string) (*Cardholder, error) {
 // SettleCache waits until the cache has applied every fill buffered so far
 // (fills are asynchronous): for warm-ups and tests.
 func (s *Store) SettleCache() { s.cache.Wait() }
+
+// Decoders of the records the cache keeps, sharing controls.
+func (s *Store) decodeCard(b []byte) (*Card, error) { return decodeCardShared(b, s.shared) }
+func (s *Store) decodeAccount(b []byte) (*Account, error) {
+	return decodeAccountShared(b, s.shared)
+}
+func (s *Store) decodeCardholder(b []byte) (*Cardholder, error) {
+	return decodeCardholderShared(b, s.shared)
+}
 
 // invalidate drops cached entries after their records changed in Pebble,
 // and returns once the cache has applied the deletions: the next read sees
@@ -296,18 +308,14 @@ func (s *Store) invalidate(keys ...uint64) {
 // Approximate memory of cached records, for the cache's budget.
 const recordOverhead = 160 // the struct, the cache's entry and its policy's bookkeeping
 
+// controlsCost is what a record's controls weigh in the cache: a share of
+// them, for records share their controls (controlsIntern, which holds at
+// most 64k sets outside the cache's budget).
 func controlsCost(c *Controls) int64 {
 	if c == nil {
 		return 0
 	}
-	n := int64(128)
-	for _, l := range [][]string{c.AllowedCategories, c.BlockedCategories, c.AllowedCountries, c.BlockedCountries} {
-		n += int64(len(l)) * 20
-	}
-	for _, l := range c.SpendingLimits {
-		n += 48 + int64(len(l.Categories))*20
-	}
-	return n + int64(len(c.Velocity))*16
+	return 16
 }
 
 func cardCost(c *Card) int64 {
