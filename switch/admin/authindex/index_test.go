@@ -1,6 +1,7 @@
 package authindex_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -304,5 +305,50 @@ func BenchmarkAdd(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(es)), "ns/entry")
 		})
+	}
+}
+
+func TestIndexingJournalIndexesWhatItReads(t *testing.T) {
+	l, err := ledger.Open(ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.UpsertAccount("acct_1", "USD", 10000, 0); err != nil {
+		t.Fatal(err)
+	}
+	var last ledger.Result
+	for i := range 5 {
+		e := entry(0, "card_1", "acct_1", 0)
+		last = l.Authorize(&ledger.Authorize{
+			Key:     ledger.MakeRequestKey(1, ledger.ClassAuthorization, fmt.Sprintf("%06d", i), "1124081530", "400050"),
+			Account: "acct_1", Card: "card_1", Amount: 100, Currency: "USD", MCC: "5999", At: t0,
+			Lifecycle: ledger.MakeLifecycleKey(1, fmt.Sprintf("LC%d", i)), Descriptor: e.Descriptor,
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := l.WaitDurable(ctx, last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	x := open(t, "")
+	j := authindex.IndexingJournal{Ledger: l, Index: x}
+	es, err := j.ReadJournal(1, 100, nil)
+	if err != nil || len(es) != 6 { // the account load and five authorizations
+		t.Fatalf("ReadJournal: %d entries, %v", len(es), err)
+	}
+	if x.Indexed() != last.Seq {
+		t.Errorf("Indexed = %d, want %d", x.Indexed(), last.Seq)
+	}
+	got, _, _ := x.ListByAccount("acct_1", 0, 100)
+	if len(got) != 5 {
+		t.Errorf("%d authorizations indexed, want 5", len(got))
+	}
+	if a, err := x.LifecycleAccount(ledger.MakeLifecycleKey(1, "LC3")); err != nil || a != "acct_1" {
+		t.Errorf("life cycle: %q %v", a, err)
+	}
+	x.Close()
+	if _, err := j.ReadJournal(1, 100, nil); err == nil {
+		t.Error("ReadJournal succeeded with a closed index")
 	}
 }
