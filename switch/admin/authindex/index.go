@@ -29,6 +29,11 @@ var (
 // MaxLimit is the most records one List call returns.
 const MaxLimit = 100
 
+// DefaultRetention is how long the switch keeps authorizations indexed
+// unless configured otherwise: past the networks' usual dispute windows
+// (120 days and more), short of forever.
+const DefaultRetention = 400 * 24 * time.Hour
+
 // Options configure an Index.
 type Options struct {
 	// Dir is the index's Pebble directory; empty keeps it in memory.
