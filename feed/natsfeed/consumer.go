@@ -118,6 +118,9 @@ func (c *Consumer) Last() uint64 { return c.last }
 // the stream's end at the start of Run is reached (then it returns nil).
 // line is valid only during the call.
 func (c *Consumer) Run(ctx context.Context, fn func(seq uint64, line []byte) error) error {
+	// Whatever an earlier Run held unacknowledged comes again.
+	clear(c.buffered)
+	clear(c.held)
 	stream, err := c.js.Stream(ctx, c.opts.Stream.StreamName())
 	if err != nil {
 		return fmt.Errorf("natsfeed: stream %s: %w", c.opts.Stream.StreamName(), err)

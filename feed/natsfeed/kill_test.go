@@ -112,3 +112,40 @@ func TestPublisherKilledMidStream(t *testing.T) {
 	t.Logf("%d entries in %d messages holding %d records (%d repeated across the kills)",
 		last, info.State.Msgs, stored, stored-int(last))
 }
+
+// TestNATSDownWhenTheSwitchStarts starts the feed with no NATS server: the
+// switch starts and decides, the backlog waits in the journal, and once
+// NATS comes up the stream is made and everything ships.
+func TestNATSDownWhenTheSwitchStarts(t *testing.T) {
+	ports, err := natsserver.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "nats://" + natsserver.HostPort(ports[0])
+	nc := connect(t, url)
+	clock := feedtest.NewClock(feedtest.Start)
+	l := feedtest.OpenLedger(t, nil, t.TempDir(), clock)
+	defer l.Close()
+	p, stop := startPublisher(t, l, nc, env)
+	tr := feedtest.NewTraffic(t, l, clock, 17, 6)
+	tr.Run(t, 300)
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Healthy() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no NATS, and the feed says it is healthy")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p.ShippedThrough() != 0 {
+		t.Fatalf("shipped %d with no NATS", p.ShippedThrough())
+	}
+	s, err := natsserver.Start(natsserver.Options{Dir: t.TempDir(), Port: ports[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	last := l.DurableSeq()
+	waitShipped(t, p, last, 60*time.Second)
+	stop()
+	consumeAll(t, nc, env, "late-start", last)
+}

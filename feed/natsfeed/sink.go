@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authswitch/authswitch/feed"
@@ -82,8 +83,10 @@ type Sink struct {
 	stop    chan struct{}
 	done    chan struct{}
 
-	mu     sync.Mutex
-	closed bool
+	mu         sync.Mutex
+	closed     bool
+	needStream atomic.Bool // the stream must be made (again) before publishing
+	lastEnsure time.Time   // under mu
 }
 
 type pendingWindow struct {
@@ -103,16 +106,42 @@ func NewSink(ctx context.Context, o SinkOptions) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsfeed: %w", err)
 	}
-	if !o.NoCreate {
-		if _, err := EnsureStream(ctx, js, o.Stream); err != nil {
-			return nil, err
-		}
-	}
 	s := &Sink{opts: o, js: js, log: o.Logger.With("component", "feed-nats"),
 		pending: make(chan pendingWindow, 1024), stop: make(chan struct{}), done: make(chan struct{})}
+	if !o.NoCreate {
+		if _, err := EnsureStream(ctx, js, o.Stream); err != nil {
+			// NATS being down must not stop the switch from starting: the
+			// entries wait in the journal and the stream is made when
+			// NATS answers.
+			s.log.Warn("feed stream not ready; will retry before publishing", "stream", o.Stream.StreamName(), "err", err)
+			s.needStream.Store(true)
+		}
+	}
 	go s.collect()
 	return s, nil
 }
+
+// ensureStream makes the stream when it could not be made before, at most
+// once a second; false when it still cannot.
+func (s *Sink) ensureStream() error {
+	if !s.needStream.Load() {
+		return nil
+	}
+	if time.Since(s.lastEnsure) < time.Second {
+		return errStreamNotReady
+	}
+	s.lastEnsure = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := EnsureStream(ctx, s.js, s.opts.Stream); err != nil {
+		return fmt.Errorf("%w: %w", errStreamNotReady, err)
+	}
+	s.needStream.Store(false)
+	s.log.Info("feed stream ready", "stream", s.opts.Stream.StreamName())
+	return nil
+}
+
+var errStreamNotReady = errors.New("natsfeed: stream not ready")
 
 // Name implements feed.Sink.
 func (s *Sink) Name() string { return "nats" }
@@ -123,6 +152,10 @@ func (s *Sink) Send(w *feed.Window, done func(error)) {
 	defer s.mu.Unlock()
 	if s.closed {
 		done(ErrClosed)
+		return
+	}
+	if err := s.ensureStream(); err != nil {
+		done(err)
 		return
 	}
 	pw := pendingWindow{done: done}
@@ -210,6 +243,9 @@ func (s *Sink) collect() {
 			case e := <-f.Err():
 				if err == nil {
 					err = fmt.Errorf("natsfeed: JetStream did not acknowledge: %w", e)
+				}
+				if errors.Is(e, jetstream.ErrNoStreamResponse) && !s.opts.NoCreate {
+					s.needStream.Store(true) // deleted, or never made
 				}
 			case <-s.stop:
 				if err == nil {
