@@ -27,6 +27,8 @@ import (
 	"github.com/authswitch/authswitch/rules"
 	"github.com/authswitch/authswitch/spec"
 	netswitch "github.com/authswitch/authswitch/switch"
+	"github.com/authswitch/authswitch/switch/admin"
+	"github.com/authswitch/authswitch/switch/admin/authindex"
 )
 
 //go:embed demo.jsonl
@@ -42,6 +44,8 @@ type Daemon struct {
 	server   *netswitch.Server
 	admin    *http.Server
 	adminLn  net.Listener
+	adminAPI *admin.API       // nil without admin tokens
+	authIdx  *authindex.Index // nil without admin tokens
 	stop     chan struct{}
 	bg       sync.WaitGroup
 	closeErr error
@@ -133,6 +137,19 @@ func Start(cfg Config, logOut io.Writer) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.AdminAddr != "" && len(cfg.Admin.Tokens) > 0 {
+		d.authIdx, err = authindex.Open(authindex.Options{Dir: filepath.Join(cfg.DataDir, "authindex"),
+			Logger: log.With("component", "authindex")})
+		if err != nil {
+			return nil, fmt.Errorf("authorization index: %w", err)
+		}
+		d.adminAPI, err = admin.New(admin.Options{Engine: d.engine, Ledger: d.ledger, Index: d.authIdx,
+			Tokens: cfg.Admin.Tokens, MaxBodyBytes: cfg.Admin.MaxBodyBytes, StateDir: filepath.Join(cfg.DataDir, "admin"),
+			Logger: log.With("component", "admin"), Registerer: d.reg})
+		if err != nil {
+			return nil, fmt.Errorf("admin API: %w", err)
+		}
+	}
 	if cfg.AdminAddr != "" {
 		if d.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
 			return nil, fmt.Errorf("admin listener: %w", err)
@@ -199,6 +216,12 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 
 func (d *Daemon) closeStores() error {
 	var errs []error
+	if d.adminAPI != nil {
+		errs = append(errs, d.adminAPI.Close())
+	}
+	if d.authIdx != nil {
+		errs = append(errs, d.authIdx.Close())
+	}
 	if d.engine != nil {
 		errs = append(errs, d.engine.Close())
 	}
@@ -221,6 +244,11 @@ func (d *Daemon) sweepExpired() {
 			for i := 0; i < 100; i++ {
 				if d.ledger.ExpireDue(now, 10_000) < 10_000 {
 					break
+				}
+			}
+			if d.authIdx != nil {
+				if _, err := d.authIdx.Prune(now.Add(-authindex.DefaultRetention), 10_000); err != nil {
+					d.log.Warn("pruning the authorization index", "err", err)
 				}
 			}
 		}
@@ -273,6 +301,9 @@ func (d *Daemon) adminHandler() http.Handler {
 		}
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	if d.adminAPI != nil {
+		d.adminAPI.Register(mux) // /v1/…
+	}
 	// Profiles for operators measuring the switch (admin port only).
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
