@@ -25,7 +25,12 @@
 //
 // Windows are bounded (Options.WindowEntries, WindowBytes) and so is the
 // number in flight (MaxInFlight); a failing window is sent again, whole,
-// with exponential back-off.
+// with exponential back-off. Options.Observe sees every window's entries
+// before it is sent (the admin API's authorization index is kept so), so
+// nothing is acknowledged to the ledger that the observer has not taken.
+//
+// Shut down in this order: stop taking requests, Publisher.Close (it
+// drains what is in flight), then the ledger's Close.
 //
 // # Record schema, version 1
 //
