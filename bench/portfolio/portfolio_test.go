@@ -90,7 +90,7 @@ func (c *collect) CardKeys(k *portfolio.CardKeys) error {
 func TestGeneratedPortfolioFollowsTheRules(t *testing.T) {
 	for _, profile := range []portfolio.Profile{portfolio.Realistic, portfolio.Bench} {
 		t.Run(string(profile), func(t *testing.T) {
-			file, _ := generate(t, portfolio.Options{Seed: 7, Cards: 20_000, Profile: profile, Now: fixedNow})
+			file, _ := generate(t, portfolio.Options{Seed: 7, Cards: 10_000, Profile: profile, Now: fixedNow})
 
 			// The file reads back through the validating checker, line by line.
 			chk := portfolio.NewChecker()
@@ -99,7 +99,7 @@ func TestGeneratedPortfolioFollowsTheRules(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Read: %v", err)
 			}
-			if st.Cards != 20_000 || st != chk.Stats {
+			if st.Cards != 10_000 || st != chk.Stats {
 				t.Fatalf("read back %+v, checker %+v", st, chk.Stats)
 			}
 			if len(got.keys) != len(portfolio.VisaBINs)+len(portfolio.MastercardBINs) {
@@ -226,7 +226,7 @@ func checkSpread(t *testing.T, profile portfolio.Profile, p *collect) {
 		"card allowed categories",
 	} {
 		if count[k] == 0 {
-			t.Errorf("no %q in 20k realistic cards: %v", k, count)
+			t.Errorf("no %q in 10k realistic cards: %v", k, count)
 		}
 	}
 	if s := share("card controls"); s < 0.25 || s > 0.55 {
