@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/authswitch/authswitch/switch/admin"
 	"github.com/authswitch/authswitch/switch/admin/resource"
@@ -312,5 +313,30 @@ func TestRetryAfterLostAnswerMovesMoneyOnce(t *testing.T) {
 	}
 	if got := w.balance("acct_1").Posted; got != 101234 {
 		t.Errorf("posted %d, want 101234", got)
+	}
+}
+
+// TestKeptAnswersExpire: past the TTL the API forgets an answer; the ledger,
+// which still remembers the request, keeps a retry from moving money twice.
+func TestKeptAnswersExpire(t *testing.T) {
+	w := newWorld(t, withIdempotencyTTL(time.Hour))
+	fund := map[string]any{"amount": 500}
+	var first resource.Adjustment
+	w.post("/v1/accounts/acct_1/fund", fund, "ttl-1").decode(t, &first)
+	if r := w.post("/v1/accounts/acct_1/fund", fund, "ttl-1"); r.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatal("a retry within the TTL was not replayed")
+	}
+	w.advance(time.Hour + time.Second)
+	// Another write sweeps the expired answer away.
+	w.post("/v1/accounts/acct_1/fund", map[string]any{"amount": 1}, "ttl-2")
+	r := w.post("/v1/accounts/acct_1/fund", fund, "ttl-1")
+	expectStatus(t, "retry past the TTL", r, http.StatusCreated)
+	var again resource.Adjustment
+	r.decode(t, &again)
+	if r.header.Get("Idempotent-Replayed") == "true" || again.ID != first.ID {
+		t.Errorf("past the TTL: replayed %q, id %s (first %s)", r.header.Get("Idempotent-Replayed"), again.ID, first.ID)
+	}
+	if got := w.balance("acct_1").Posted; got != 100501 {
+		t.Errorf("posted %d, want 100501 (500 once, 1 once)", got)
 	}
 }

@@ -43,8 +43,9 @@ type Options struct {
 	// and creation times. Empty keeps them in memory (tests).
 	StateDir string
 	// IdempotencyTTL is how long an answer is kept for its idempotency key
-	// (default 7 days, the ledger's default hold life: a retry within it
-	// never moves money twice).
+	// (default 15 days: longer than the ledger remembers requests, at most
+	// twice its retention of 7 days by default, so that within the ledger's
+	// memory a reused key is always answered here, with its answer or 409).
 	IdempotencyTTL time.Duration
 
 	// Audit, when set, receives every audited write (after it is durable).
@@ -62,7 +63,7 @@ const MinTokenLen = 16
 // Default limits.
 const (
 	DefaultMaxBodyBytes   = 1 << 20
-	DefaultIdempotencyTTL = 7 * 24 * time.Hour
+	DefaultIdempotencyTTL = 15 * 24 * time.Hour
 	// ledgerWait bounds how long an answer waits for the journal.
 	ledgerWait = 10 * time.Second
 )

@@ -68,6 +68,10 @@ type worldOption func(*admin.Options, *rules.Options)
 
 func withoutIndex() worldOption { return func(o *admin.Options, _ *rules.Options) { o.Index = nil } }
 
+func withIdempotencyTTL(d time.Duration) worldOption {
+	return func(o *admin.Options, _ *rules.Options) { o.IdempotencyTTL = d }
+}
+
 func withProgramFile(path string) worldOption {
 	return func(_ *admin.Options, r *rules.Options) { r.ProgramRules = path }
 }
