@@ -47,7 +47,7 @@ var basePortfolio = []string{
 }
 
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	clock  atomic.Int64
 	ledger *ledger.Ledger
 	engine *rules.Engine
@@ -76,7 +76,7 @@ func withProgramFile(path string) worldOption {
 	return func(_ *admin.Options, r *rules.Options) { r.ProgramRules = path }
 }
 
-func newWorld(t *testing.T, opts ...worldOption) *world {
+func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
 	w := &world{t: t, reg: prometheus.NewRegistry()}
 	w.clock.Store(time.Date(2025, 11, 24, 8, 15, 0, 0, time.UTC).UnixNano())
