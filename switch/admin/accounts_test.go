@@ -183,6 +183,10 @@ func TestUpdateAccount(t *testing.T) {
 	expectError(t, "negative credit", w.post("/v1/accounts/acct_1", map[string]any{"credit_limit": -5}, ""), 400, "parameter_invalid", "credit_limit")
 	expectError(t, "currency cannot change", w.post("/v1/accounts/acct_1", map[string]any{"currency": "EUR"}, ""), 400, "parameter_unknown", "currency")
 	expectError(t, "unknown account", w.post("/v1/accounts/acct_none", map[string]any{"status": "frozen"}, ""), 404, "resource_missing", "id")
+	expectError(t, "unknown control in an update", w.post("/v1/accounts/acct_1", map[string]any{"controls": map[string]any{"colour": 1}}, ""),
+		400, "parameter_unknown", "colour")
+	expectError(t, "bad control in an update", w.post("/v1/accounts/acct_1", map[string]any{"controls": map[string]any{
+		"velocity": []any{map[string]any{"count": "x"}}}}, ""), 400, "parameter_invalid_type", "controls.velocity.count")
 }
 
 func TestFundAndDebit(t *testing.T) {

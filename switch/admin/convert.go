@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/authswitch/authswitch/ledger"
@@ -99,11 +100,6 @@ func lifecycleString(k *ledger.LifecycleKey) string {
 }
 
 func (a *API) accountOut(acct *refdata.Account, bal ledger.Balance) resource.Account {
-	holds := a.ledger.Holds(acct.ID)
-	hs := make([]resource.Hold, 0, len(holds))
-	for i := range holds {
-		hs = append(hs, holdOut(acct.ID, bal.Currency, &holds[i]))
-	}
 	if bal.Currency == "" {
 		bal.Currency = acct.Currency
 	}
@@ -111,8 +107,27 @@ func (a *API) accountOut(acct *refdata.Account, bal ledger.Balance) resource.Acc
 		ID: acct.ID, Object: resource.ObjectAccount, Created: a.state.created("account", acct.ID),
 		Currency: acct.Currency, Status: acct.Status.String(), CreditLimit: acct.CreditLimit,
 		Balances: balancesOut(bal), Controls: controlsOut(acct.Controls),
-		Holds: resource.NewList("/v1/accounts/"+acct.ID+"/holds", hs, false),
+		Holds: a.holdsPage(acct.ID, bal.Currency, 0, MaxListLimit),
 	}
+}
+
+// holdsPage lists up to limit open holds of an account, oldest first,
+// after the hold with id after (0: from the oldest).
+func (a *API) holdsPage(account, currency string, after uint64, limit int) resource.List[resource.Hold] {
+	holds := a.ledger.Holds(account)
+	hs := make([]resource.Hold, 0, min(len(holds), limit))
+	more := false
+	for i := range holds {
+		if holds[i].ID <= after {
+			continue
+		}
+		if len(hs) == limit {
+			more = true
+			break
+		}
+		hs = append(hs, holdOut(account, currency, &holds[i]))
+	}
+	return resource.NewList("/v1/accounts/"+url.PathEscape(account)+"/holds", hs, more)
 }
 
 func (a *API) cardholderOut(h *refdata.Cardholder) resource.Cardholder {

@@ -55,6 +55,43 @@ func (a *API) holdAccount(c *call, id string, hold uint64, named string) (string
 	return "", holdNotFound(id), false
 }
 
+// listHolds lists an account's open holds, oldest first, a page at a time.
+func (a *API) listHolds(c *call) reply {
+	id := c.r.PathValue("id")
+	q := c.r.URL.Query()
+	for k := range q {
+		if k != "limit" && k != "starting_after" {
+			if plainWord(k) {
+				return errorReply(invalid("parameter_unknown", k, "Unknown query parameter "+k+"."))
+			}
+			return errorReply(invalid("parameter_unknown", "", "Unknown query parameter."))
+		}
+	}
+	limit := DefaultListLimit
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxListLimit {
+			return errorReply(invalid("parameter_invalid", "limit", "The limit is 1 to 100."))
+		}
+		limit = n
+	}
+	var after uint64
+	if s := q.Get("starting_after"); s != "" {
+		var ok bool
+		if after, ok = parseHoldID(s); !ok {
+			return errorReply(invalid("parameter_invalid", "starting_after", "starting_after is a hold id (hold_…)."))
+		}
+	}
+	acct, bal, err := a.engine.GetAccount(id)
+	if err != nil {
+		return a.storeError(c, "account", id, "id", err)
+	}
+	if bal.Currency == "" {
+		bal.Currency = acct.Currency
+	}
+	return jsonReply(http.StatusOK, a.holdsPage(id, bal.Currency, after, limit))
+}
+
 // captureHold turns an open hold into a posting of the amount given.
 func (a *API) captureHold(c *call) reply {
 	id := c.r.PathValue("id")

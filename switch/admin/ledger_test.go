@@ -212,6 +212,21 @@ func TestHolds(t *testing.T) {
 		t.Errorf("hold: %+v", h)
 	}
 
+	var page resource.List[resource.Hold]
+	res0 := w.get("/v1/accounts/acct_1/holds?limit=1")
+	expectStatus(t, "holds page", res0, 200)
+	res0.decode(t, &page)
+	if len(page.Data) != 1 || !page.HasMore || page.Data[0].ID != h.ID {
+		t.Errorf("first page of holds: %s", res0.body)
+	}
+	w.get("/v1/accounts/acct_1/holds?starting_after="+h.ID).decode(t, &page)
+	if len(page.Data) != 1 || page.HasMore || page.Data[0].Amount != 2000 {
+		t.Errorf("second page of holds: %+v", page)
+	}
+	expectError(t, "holds of an unknown account", w.get("/v1/accounts/acct_none/holds"), 404, "resource_missing", "id")
+	expectError(t, "bad cursor", w.get("/v1/accounts/acct_1/holds?starting_after=auth_1"), 400, "parameter_invalid", "starting_after")
+	expectError(t, "bad limit", w.get("/v1/accounts/acct_1/holds?limit=1000"), 400, "parameter_invalid", "limit")
+
 	// Capture the first for more than was held (a tip).
 	capPath := "/v1/holds/" + h.ID + "/capture"
 	expectError(t, "capture without a key", w.post(capPath, map[string]any{"amount": 3300}, ""), 400, "idempotency_key_missing", "Idempotency-Key")

@@ -18,6 +18,7 @@ var routes = []route{
 	{"POST", "/v1/accounts/{id}", "accounts.update", (*API).updateAccount},
 	{"POST", "/v1/accounts/{id}/fund", "accounts.fund", (*API).fund},
 	{"POST", "/v1/accounts/{id}/debit", "accounts.debit", (*API).debit},
+	{"GET", "/v1/accounts/{id}/holds", "accounts.holds", (*API).listHolds},
 
 	{"POST", "/v1/cardholders", "cardholders.create", (*API).createCardholder},
 	{"GET", "/v1/cardholders/{id}", "cardholders.get", (*API).getCardholder},
