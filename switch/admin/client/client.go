@@ -224,6 +224,23 @@ func (c *Client) Debit(ctx context.Context, id string, p resource.AdjustParams, 
 	return a, c.do(ctx, call{method: "POST", path: "/v1/accounts/" + seg(id) + "/debit", body: p, idempotent: true, key: key}, &a)
 }
 
+// ListHolds returns a page of an account's open holds, oldest first.
+func (c *Client) ListHolds(ctx context.Context, account string, limit int, startingAfter string) (resource.List[resource.Hold], error) {
+	v := url.Values{}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	if startingAfter != "" {
+		v.Set("starting_after", startingAfter)
+	}
+	path := "/v1/accounts/" + seg(account) + "/holds"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var l resource.List[resource.Hold]
+	return l, c.do(ctx, call{method: "GET", path: path}, &l)
+}
+
 // Cardholders.
 
 // GetCardholder returns a cardholder.

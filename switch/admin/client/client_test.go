@@ -195,6 +195,13 @@ func TestClientCoversTheCommonTasks(t *testing.T) {
 			}
 			return errors.New("want 503")
 		}},
+		{"list holds", func() error {
+			l, err := c.ListHolds(ctx, "acct_1", 5, "")
+			if err == nil && (l.Object != "list" || len(l.Data) != 0) {
+				err = errors.New("holds listed")
+			}
+			return err
+		}},
 		{"release unknown hold", func() error {
 			_, err := c.ReleaseHold(ctx, "hold_1", resource.HoldReleaseParams{Account: "acct_1"}, "")
 			var e *resource.Error
