@@ -126,6 +126,10 @@ func (s *Server) decide(q *request) {
 	a := &q.req.Authorization
 	switch a.Kind {
 	case spec.KindAuthorization:
+		if s.refuse != nil && s.refuse() {
+			q.dec = Decision{Answer: spec.Answer{ResponseCode: "91"}, Reason: "refused_feed_backlog"}
+			break
+		}
 		q.dec = s.dec.Authorize(a)
 	case spec.KindAdvice:
 		q.dec = s.dec.Advice(a)

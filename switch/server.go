@@ -23,15 +23,21 @@ type Options struct {
 	Durability Durability
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// Refuse, when set and true, makes the switch answer new
+	// authorizations 91 without deciding them (the feed's backlog is past
+	// its bound under the decline_91 policy). Advices and reversals are
+	// still applied: the network has already decided them.
+	Refuse func() bool
 }
 
 // Server runs one listener per network and the connections they accept.
 type Server struct {
-	dec  Decider
-	dur  Durability
-	log  *slog.Logger
-	m    *metrics
-	pool sync.Pool
+	dec    Decider
+	refuse func() bool
+	dur    Durability
+	log    *slog.Logger
+	m      *metrics
+	pool   sync.Pool
 
 	listeners []*listener
 	stan      atomic.Uint32
@@ -80,10 +86,11 @@ func New(opts Options) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{
-		dec: opts.Decider,
-		dur: opts.Durability,
-		log: log,
-		m:   newMetrics(opts.Registerer),
+		dec:    opts.Decider,
+		refuse: opts.Refuse,
+		dur:    opts.Durability,
+		log:    log,
+		m:      newMetrics(opts.Registerer),
 	}
 	s.pool.New = func() any {
 		q := &request{}

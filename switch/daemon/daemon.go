@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/authswitch/authswitch/feed"
+	"github.com/authswitch/authswitch/feed/feedrun"
 	"github.com/authswitch/authswitch/ledger"
 	"github.com/authswitch/authswitch/rules"
 	"github.com/authswitch/authswitch/spec"
@@ -46,6 +48,8 @@ type Daemon struct {
 	adminLn  net.Listener
 	adminAPI *admin.API       // nil without admin tokens
 	authIdx  *authindex.Index // nil without admin tokens
+	feed     *feedrun.Feed
+	feedDone chan error
 	stop     chan struct{}
 	bg       sync.WaitGroup
 	closeErr error
@@ -131,6 +135,7 @@ func Start(cfg Config, logOut io.Writer) (*Daemon, error) {
 		Listeners:  listeners,
 		Decider:    netswitch.RulesDecider(d.engine),
 		Durability: d.ledger,
+		Refuse:     d.feedOverBound,
 		Logger:     log.With("component", "sessions"),
 		Registerer: d.reg,
 	})
@@ -149,6 +154,9 @@ func Start(cfg Config, logOut io.Writer) (*Daemon, error) {
 		if err != nil {
 			return nil, fmt.Errorf("admin API: %w", err)
 		}
+	}
+	if err := d.openFeed(); err != nil {
+		return nil, err
 	}
 	if cfg.AdminAddr != "" {
 		if d.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
@@ -203,6 +211,14 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		err := d.server.Shutdown(ctx)
 		close(d.stop)
 		d.bg.Wait()
+		if d.feed != nil {
+			// What the feed has not shipped stays in the journal's outbox
+			// and goes at the next start.
+			err = errors.Join(err, d.feed.Close())
+			if ferr := <-d.feedDone; ferr != nil {
+				err = errors.Join(err, fmt.Errorf("feed: %w", ferr))
+			}
+		}
 		if d.admin != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			_ = d.admin.Shutdown(sctx)
@@ -216,6 +232,14 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 
 func (d *Daemon) closeStores() error {
 	var errs []error
+	if d.feed != nil && d.feedDone != nil {
+		select {
+		case <-d.stop:
+		default: // Start failed after the feed started: stop it first
+			errs = append(errs, d.feed.Close())
+			<-d.feedDone
+		}
+	}
 	if d.adminAPI != nil {
 		errs = append(errs, d.adminAPI.Close())
 	}
@@ -323,6 +347,9 @@ func (d *Daemon) notReady() string {
 	if err := d.ledger.Err(); err != nil {
 		return "ledger: " + err.Error()
 	}
+	if err := d.feed.Ready(); err != nil {
+		return fmt.Sprintf("feed: %v (%+v)", err, d.feed.Status())
+	}
 	select {
 	case <-d.stop:
 		return "shutting down"
@@ -330,3 +357,37 @@ func (d *Daemon) notReady() string {
 	}
 	return ""
 }
+
+// openFeed starts the publisher of the journal to the configured sink.
+// With the admin API on, every entry is indexed (for the authorization
+// routes) before the feed may acknowledge it.
+func (d *Daemon) openFeed() error {
+	var j feed.Journal = d.ledger
+	if d.authIdx != nil {
+		j = authindex.IndexingJournal{Ledger: d.ledger, Index: d.authIdx}
+	}
+	dir := d.cfg.Feed.Dir
+	if dir == "" {
+		dir = filepath.Join(d.cfg.DataDir, "feed")
+	}
+	f, err := feedrun.Open(context.Background(), j, feedrun.Config{
+		Sink:            d.cfg.Feed.Sink,
+		Dir:             dir,
+		NATSURL:         d.cfg.Feed.NATSURL,
+		Environment:     d.cfg.Feed.Environment,
+		Replicas:        1,
+		MaxBacklog:      uint64(d.cfg.Feed.MaxBacklog),
+		OverBoundPolicy: d.cfg.Feed.OverBoundPolicy,
+	}, feed.Options{Registerer: d.reg, Logger: d.log.With("component", "feed")})
+	if err != nil {
+		return fmt.Errorf("feed: %w", err)
+	}
+	d.feed = f
+	d.feedDone = make(chan error, 1)
+	go func() { d.feedDone <- f.Run(context.Background()) }()
+	return nil
+}
+
+// feedOverBound reports that the feed's backlog is past its bound under
+// the decline_91 policy: new authorizations are then refused.
+func (d *Daemon) feedOverBound() bool { return d.feed.Decline91() }

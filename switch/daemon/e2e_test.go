@@ -434,3 +434,4 @@ func TestConnectionLimit(t *testing.T) {
 		t.Fatal("connection past the limit was not closed")
 	}
 }
+
