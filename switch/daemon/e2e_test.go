@@ -434,4 +434,3 @@ func TestConnectionLimit(t *testing.T) {
 		t.Fatal("connection past the limit was not closed")
 	}
 }
-
