@@ -34,6 +34,7 @@ type benchWorld struct {
 	pans   []string
 	cvv2   []string
 	clock  atomic.Int64
+	runs   int // request sets built, to keep their keys apart
 }
 
 // benchOptions shape a bench world.
@@ -109,19 +110,24 @@ func newBenchWorld(b *testing.B, o benchOptions) *benchWorld {
 }
 
 // requests builds n distinct authorizations (distinct STAN and
-// transmission time) over the world's cards, card i%cards or spread.
-func (w *benchWorld) requests(n int, spread bool, mod func(a *spec.Authorization, card int)) []spec.Authorization {
+// transmission time) over the world's cards: uniformly over all of them
+// (hot = 0), or over hot cards spread evenly through the portfolio.
+func (w *benchWorld) requests(n, hot int, mod func(a *spec.Authorization, card int)) []spec.Authorization {
 	out := make([]spec.Authorization, n)
+	w.runs++
+	if w.runs > 80 {
+		panic("too many request sets for distinct keys")
+	}
 	for i := range out {
-		c := i % w.cards
-		if spread {
-			c = int(uint64(i) * 0x9E3779B97F4A7C15 >> 32 % uint64(w.cards))
+		c := int(uint64(i) * 0x9E3779B97F4A7C15 >> 32 % uint64(w.cards))
+		if hot > 0 && hot < w.cards {
+			c = int(uint64(i)*0x9E3779B97F4A7C15>>32%uint64(hot)) * (w.cards / hot)
 		}
 		a := &out[i]
 		*a = spec.Authorization{
 			Network: spec.Visa, MTI: "0100", Kind: spec.KindAuthorization,
 			PAN: w.pans[c], ProcessingCode: "000000", Type: spec.TxnPurchase, Amount: 1000 + int64(i%5000), Currency: 840,
-			TransmissionTime: fmt.Sprintf("11%08d", i/1_000_000), STAN: fmt.Sprintf("%06d", i%1_000_000), Expiry: "2812",
+			TransmissionTime: fmt.Sprintf("%02d%08d", 10+w.runs, i/1_000_000), STAN: fmt.Sprintf("%06d", i%1_000_000), Expiry: "2812",
 			MCC: "5999", AcquirerCountry: "840", Entry: spec.EntryEcommerce, AcquirerID: "400050",
 			TerminalID: "TERM0001", AcceptorID: "MERCHANT0000001", MerchantName: "EXAMPLE ONLINE STORE",
 			MerchantCity: "NEW YORK", MerchantCountry: "US", RRN: "432908000101",
@@ -157,12 +163,12 @@ func (w *benchWorld) run(b *testing.B, reqs []spec.Authorization) {
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
-// warmUp authorizes and reverses copies of reqs (under other keys), and
-// leaves every card, cardholder and account in the cache.
+// warmUp authorizes and reverses copies of reqs (under other keys), which
+// leaves every card, cardholder and account they use in the cache.
 func (w *benchWorld) warmUp(b *testing.B, reqs []spec.Authorization) {
 	for i := range reqs {
 		a := reqs[i]
-		a.TransmissionTime = "12" + a.TransmissionTime[2:]
+		a.TransmissionTime = "99" + a.TransmissionTime[2:]
 		a.LifecycleKey = "9" + a.LifecycleKey[1:]
 		if d := w.engine.Authorize(&a); d.Answer.ResponseCode != "00" {
 			b.Fatalf("warm-up %d: %s %s", i, d.Answer.ResponseCode, d.Reason)
@@ -176,22 +182,37 @@ func (w *benchWorld) warmUp(b *testing.B, reqs []spec.Authorization) {
 			b.Fatalf("warm-up reversal %d found nothing", i)
 		}
 	}
-	for _, p := range w.pans {
-		if _, err := w.engine.Store().Card(ptr(w.engine.Store().Tokenizer().Token(p))); err != nil {
-			b.Fatal(err)
+	// The reads above filled the cache, but the cache may drop fills when
+	// they come faster than it takes them: read until a pass misses none.
+	st := w.engine.Store()
+	for pass := 0; pass < 10; pass++ {
+		st.SettleCache()
+		misses := st.CacheStats().Misses
+		for i := range reqs {
+			tok := st.Tokenizer().Token(reqs[i].PAN)
+			c, err := st.Card(&tok)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := st.Account(c.Account); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := st.Cardholder(c.Cardholder); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if st.CacheStats().Misses == misses {
+			break
 		}
 	}
-	w.engine.Store().SettleCache()
 	runtime.GC()
 }
-
-func ptr[T any](v T) *T { return &v }
 
 const benchRequests = 2_000_000
 
 func benchCards(b *testing.B, cards int, mod func(a *spec.Authorization, card int)) {
 	w := newBenchWorld(b, benchOptions{cards: cards})
-	reqs := w.requests(min(benchRequests, max(b.N, 1)), true, mod)
+	reqs := w.requests(min(benchRequests, max(b.N, 1)), 0, mod)
 	w.run(b, reqs)
 }
 
@@ -207,7 +228,7 @@ func BenchmarkAuthorize(b *testing.B) {
 		if err := w.engine.ReplaceProgramRules([]program.Rule{{Name: "no_big_gambling", Expression: `mcc == "7995" && amount > 20000`}}); err != nil {
 			b.Fatal(err)
 		}
-		w.run(b, w.requests(min(benchRequests, max(b.N, 1)), true, nil))
+		w.run(b, w.requests(min(benchRequests, max(b.N, 1)), 0, nil))
 	})
 }
 
@@ -215,7 +236,7 @@ func BenchmarkAuthorize(b *testing.B) {
 // is too small to keep anything) and reads Pebble.
 func BenchmarkAuthorizeColdCache(b *testing.B) {
 	w := newBenchWorld(b, benchOptions{cards: 100_000, cacheBytes: 1})
-	reqs := w.requests(min(benchRequests, max(b.N, 1)), true, nil)
+	reqs := w.requests(min(benchRequests, max(b.N, 1)), 0, nil)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := cpuTime()
@@ -227,23 +248,53 @@ func BenchmarkAuthorizeColdCache(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
-// BenchmarkAuthorizePortfolioSize: the same decision over 1k cards and
-// over 10M (the 10M only with RULES_BENCH_10M set: it loads for minutes
-// and needs some 6 GB), uniform over the whole portfolio, the cache large
-// enough to hold it.
+// BenchmarkAuthorizePortfolioSize: the same decision over portfolios of
+// 1k, 1M and (with RULES_BENCH_10M set: it loads for many minutes) 10M
+// cards, ten cards to a cardholder and account. Two traffic shapes:
+//
+//   - hot: requests over 1000 cards spread evenly through the portfolio
+//     (card traffic is concentrated on the cards in use), warm in the
+//     cache: what differs between sizes is the portfolio alone — store,
+//     heap, ledger;
+//   - uniform: requests over every card, the cache large enough to hold
+//     them all: adds what a working set the size of the portfolio costs
+//     in CPU caches (up to 1M cards; 10M of it would need some 15 GB).
+//
+// RULES_BENCH_SIZES (comma-separated) picks other sizes.
 func BenchmarkAuthorizePortfolioSize(b *testing.B) {
-	sizes := []int{1000}
+	sizes := []int{1000, 1_000_000}
 	if os.Getenv("RULES_BENCH_10M") != "" {
 		sizes = append(sizes, 10_000_000)
 	}
+	if env := os.Getenv("RULES_BENCH_SIZES"); env != "" {
+		sizes = nil
+		for _, f := range strings.Split(env, ",") {
+			var n int
+			if _, err := fmt.Sscan(f, &n); err != nil || n <= 0 {
+				b.Fatalf("RULES_BENCH_SIZES: %q", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	const hot = 1000
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
-			o := benchOptions{cards: n, holders: max(n/10, 1), cacheBytes: int64(n)*700 + 64<<20}
+			o := benchOptions{cards: n, holders: max(n/10, 1), cacheBytes: 256 << 20}
+			if n <= 1_000_000 {
+				o.cacheBytes = int64(n)*400 + 64<<20
+			}
 			if n > 100_000 {
 				o.storeDir = filepath.Join(b.TempDir(), "refdata")
 			}
 			w := newBenchWorld(b, o)
-			w.run(b, w.requests(min(benchRequests, max(b.N, 1)), true, nil))
+			b.Run("hot", func(b *testing.B) {
+				w.run(b, w.requests(min(benchRequests, max(b.N, 1)), hot, nil))
+			})
+			if n <= 1_000_000 {
+				b.Run("uniform", func(b *testing.B) {
+					w.run(b, w.requests(min(benchRequests, max(b.N, 1)), 0, nil))
+				})
+			}
 		})
 	}
 }
@@ -251,7 +302,7 @@ func BenchmarkAuthorizePortfolioSize(b *testing.B) {
 // BenchmarkAuthorizeParallel: both cores deciding (b.RunParallel).
 func BenchmarkAuthorizeParallel(b *testing.B) {
 	w := newBenchWorld(b, benchOptions{cards: 1000})
-	reqs := w.requests(benchRequests, true, nil)
+	reqs := w.requests(benchRequests, 0, nil)
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()

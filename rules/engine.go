@@ -311,6 +311,11 @@ func (e *Engine) decisionFrom(a *spec.Authorization, res *ledger.Result, sent *m
 	case reasonLedgerUnavailable:
 		d.Err = ErrLedgerUnavailable
 	}
+	if res.Status == ledger.Declined && res.Reason == ledger.ReasonUnavailable && d.Err == nil {
+		// A decline decided before the ledger still goes out (it moves no
+		// money), but it was not recorded: say so.
+		d.Err = ErrLedgerUnavailable
+	}
 	if !approving(code) {
 		return d
 	}

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -256,5 +257,29 @@ func TestMetrics(t *testing.T) {
 	}
 	if ratio <= 0 || ratio > 1 {
 		t.Fatalf("cache hit ratio %v", ratio)
+	}
+}
+
+// With the ledger closed, an approval is impossible (96) and a decline
+// still goes out, flagged as unrecorded; advices and reversals are 96.
+func TestLedgerUnavailable(t *testing.T) {
+	w := newWorld(t)
+	if err := w.ledger.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := w.engine.Authorize(w.purchase(100))
+	if d.Answer.ResponseCode != "96" || d.Reason != "ledger_unavailable" || !errors.Is(d.Err, rules.ErrLedgerUnavailable) || d.Answer.AuthCode != "" {
+		t.Fatalf("approval without a ledger: %+v", d)
+	}
+	a := w.purchase(100)
+	a.PAN = "4111111111111129"
+	d = w.engine.Authorize(a)
+	if d.Answer.ResponseCode != "14" || d.Seq != 0 || !errors.Is(d.Err, rules.ErrLedgerUnavailable) {
+		t.Fatalf("decline without a ledger: %+v", d)
+	}
+	adv := w.purchase(100)
+	adv.MTI, adv.Kind, adv.ResponseCode = "0120", spec.KindAdvice, "00"
+	if d := w.engine.Advice(adv); d.Answer.ResponseCode != "96" || !errors.Is(d.Err, rules.ErrLedgerUnavailable) {
+		t.Fatalf("advice without a ledger: %+v", d)
 	}
 }

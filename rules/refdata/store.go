@@ -81,6 +81,14 @@ func Open(opts Options) (*Store, error) {
 	po := &pebble.Options{
 		Logger:       pebbleLogger{opts.Logger.With("component", "refdata.pebble")},
 		MemTableSize: 16 << 20, // a skiplist that stays in cache: bulk loads insert random tokens
+		// A bulk load's keys are random tokens: every flushed table
+		// overlaps every other. Compacting them sixteen at a time into a
+		// large base level rewrites each record far fewer times (about a
+		// quarter less CPU for a million-card load); reads pay nothing
+		// for it, the Bloom filters answer for the tables without the key.
+		L0CompactionThreshold: 16,
+		L0StopWritesThreshold: 64,
+		LBaseMaxBytes:         512 << 20,
 	}
 	for i := range po.Levels {
 		// Bloom filters: a PAN nobody issued (most of a card-testing
