@@ -84,7 +84,8 @@
 // # Speed
 //
 // go test ./spec -run '^$' -bench . -benchmem -count 5 (AMD EPYC, 2 cores
-// shared with other builds, so figures move by ±10%; medians):
+// shared with other builds; medians at a load average near 1 — with other
+// work on the machine they read 10–20% higher):
 //
 //	BenchmarkVisaRoundTrip            866 ns/op   208 B/op     1 allocs/op  (0100 decode + 0110 encode)
 //	BenchmarkVisaChipRoundTrip        898 ns/op   240 B/op     1 allocs/op
