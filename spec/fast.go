@@ -101,7 +101,7 @@ func AppendFormatError(dst []byte, n Network, payload []byte) ([]byte, bool) {
 	if !ix.has(0) {
 		return dst, false
 	}
-	if _, err := readBitmap(msg, ix.raw[0].end); err != nil {
+	if !bitmapReadable(msg, int(ix.raw[0].end)) {
 		return dst, false
 	}
 	f, ok := factsFromIndex(n, &ix, text)
@@ -115,15 +115,9 @@ func AppendFormatError(dst []byte, n Network, payload []byte) ([]byte, bool) {
 	return out, true
 }
 
-// readBitmap checks that a message has a readable bitmap at off.
-func readBitmap(msg []byte, off uint32) (int, error) {
-	if len(msg) < int(off)+8 {
-		return 0, ErrTruncated
-	}
-	if msg[off]&0x80 != 0 && len(msg) < int(off)+16 {
-		return 0, ErrTruncated
-	}
-	return 8, nil
+// bitmapReadable reports whether the bitmaps at msg[off:] are all there.
+func bitmapReadable(msg []byte, off int) bool {
+	return len(msg) >= off+8 && (msg[off]&0x80 == 0 || len(msg) >= off+16)
 }
 
 // appendAnswer writes an answer frame from a request's index and bytes.
