@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -188,5 +189,21 @@ func TestRedacted(t *testing.T) {
 	}
 	if r.STAN != a.STAN || r.Amount != a.Amount || r.Entry != a.Entry {
 		t.Error("Redacted dropped non-secret values")
+	}
+}
+
+func TestBuildRequestRejectsBadAmounts(t *testing.T) {
+	_, a := decodeVector(t, "visa_0100_card_not_present")
+	for _, amount := range []int64{-1, 1_000_000_000_000} {
+		b := a
+		b.Amount = amount
+		if _, err := BuildRequest(Visa, &b); !errors.Is(err, ErrBadValue) {
+			t.Errorf("amount %d: %v", amount, err)
+		}
+	}
+	b := a
+	b.MTI = "0110"
+	if _, err := BuildRequest(Visa, &b); !errors.Is(err, ErrUnsupportedMTI) {
+		t.Errorf("answer MTI built as a request: %v", err)
 	}
 }

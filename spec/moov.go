@@ -268,11 +268,15 @@ func (b *messageBuilder) path(p, v string) {
 	}
 }
 
-func amount12(v int64) string {
+// amount sets field id to a 12-digit amount, refusing what does not fit.
+func (b *messageBuilder) amount(id int, v int64, rest string) {
 	if v < 0 || v > maxAmount {
-		return "-" // rejected by the numeric encoders
+		if b.err == nil {
+			b.err = fieldErrf(id, 0, ErrBadValue, "amount out of range")
+		}
+		return
 	}
-	return string(appendPadded(nil, v, 12))
+	b.set(id, string(appendPadded(nil, v, 12))+rest)
 }
 
 func padRight(s string, n int) string {
@@ -309,10 +313,10 @@ func BuildRequest(n Network, a *Authorization) (*iso8583.Message, error) {
 	b.set(2, a.PAN)
 	b.set(3, a.ProcessingCode)
 	if a.ProcessingCode != "" || a.Amount != 0 {
-		b.set(4, amount12(a.Amount))
+		b.amount(4, a.Amount, "")
 	}
 	if a.HasBilling {
-		b.set(6, amount12(a.BillingAmount))
+		b.amount(6, a.BillingAmount, "")
 	}
 	b.set(7, a.TransmissionTime)
 	b.set(11, a.STAN)
@@ -412,7 +416,7 @@ func BuildRequest(n Network, a *Authorization) (*iso8583.Message, error) {
 		b.set(90, o.MTI+o.STAN+o.TransmissionTime+padLeft(o.AcquirerID, 11, "0")+padLeft(o.ForwardingID, 11, "0"))
 	}
 	if a.HasReplacement {
-		b.set(95, amount12(a.ActualAmount)+strings.Repeat("0", 30))
+		b.amount(95, a.ActualAmount, strings.Repeat("0", 30))
 	}
 	if b.err != nil {
 		return nil, b.err
