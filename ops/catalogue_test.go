@@ -185,12 +185,12 @@ func TestCatalogueParser(t *testing.T) {
 		t.Errorf("b read as %+v", e)
 	}
 	for name, readme := range map[string][]byte{
-		"no markers":     []byte("| `a_total` | counter | — | A. |\n"),
-		"unknown type":   wrap("| `a_total` | countr | — | A. |\n"),
-		"missing cell":   wrap("| `a_total` | counter | A. |\n"),
-		"duplicate":      wrap("| `a_total` | counter | — | A. |\n| `a_total` | counter | — | A. |\n"),
-		"no meaning":     wrap("| `a_total` | counter | — | |\n"),
-		"not a name":     wrap("| `a total` | counter | — | A. |\n"),
+		"no markers":      []byte("| `a_total` | counter | — | A. |\n"),
+		"unknown type":    wrap("| `a_total` | countr | — | A. |\n"),
+		"missing cell":    wrap("| `a_total` | counter | A. |\n"),
+		"duplicate":       wrap("| `a_total` | counter | — | A. |\n| `a_total` | counter | — | A. |\n"),
+		"no meaning":      wrap("| `a_total` | counter | — | |\n"),
+		"not a name":      wrap("| `a total` | counter | — | A. |\n"),
 		"markers swapped": []byte(catalogueEnd + "\n| `a_total` | counter | — | A. |\n" + catalogueBegin + "\n"),
 	} {
 		if _, err := parseCatalogue(readme); err == nil {
