@@ -6,7 +6,7 @@ SHELL       := /bin/bash
 GO          ?= go
 BIN         := $(CURDIR)/.bin
 STATICCHECK := $(BIN)/staticcheck
-FUZZTIME    ?= 3s
+FUZZTIME    ?= 2s
 PKGS        := ./...
 
 FEED        ?= file
