@@ -76,6 +76,9 @@ type Engine struct {
 	progPath  string
 	progCount uint16     // generations handed out, under progMu
 	adminMu   sync.Mutex // orders account writes, which touch the store and the ledger
+
+	lastFailureLog   atomic.Int64 // unix nanoseconds of the last failure logged
+	unloggedFailures atomic.Int64
 }
 
 // programSet is the current program rules with a generation number, so a
@@ -241,12 +244,26 @@ func (e *Engine) Authorize(a *spec.Authorization) Decision {
 		e.metrics.count(dec.check, dec.reason, t.tok[0])
 	}
 	if dec.Err != nil {
-		e.log.Error("authorization answered 96", "check", dec.Check, "reason", dec.Reason, "err", dec.Err,
-			"network", a.Network.String(), "stan", a.STAN, "card", t.req.Descriptor.CardToken)
+		e.logFailure(a, &dec.Decision, t.req.Descriptor.CardToken)
 	}
 	t.release()
 	e.txns.Put(t)
 	return dec.Decision
+}
+
+// logFailure logs a decision a failing part of the switch shaped (the
+// store or the ledger): at most one line a second, with how many went
+// unlogged since, because a failure hits every request.
+func (e *Engine) logFailure(a *spec.Authorization, d *Decision, card string) {
+	now := time.Now().UnixNano()
+	last := e.lastFailureLog.Load()
+	if now-last < int64(time.Second) || !e.lastFailureLog.CompareAndSwap(last, now) {
+		e.unloggedFailures.Add(1)
+		return
+	}
+	e.log.Error("decision shaped by a failure", "code", d.Answer.ResponseCode, "check", d.Check, "reason", d.Reason,
+		"err", d.Err, "kind", a.Kind.String(), "network", a.Network.String(), "stan", a.STAN, "card", card,
+		"unlogged_before", e.unloggedFailures.Swap(0))
 }
 
 // Decide routes a request by its kind: Authorize, Advice or Reverse.

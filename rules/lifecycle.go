@@ -106,6 +106,8 @@ func (e *Engine) recorded(a *spec.Authorization, res *ledger.Result, c checkID, 
 	why := reason(memo(res.Memo)[2])
 	if res.Status == ledger.Declined && res.Reason == ledger.ReasonUnavailable {
 		d.Answer.ResponseCode, d.Err, why = codeSystemMalfunction, ErrLedgerUnavailable, reasonLedgerUnavailable
+		d.Reason = why.String()
+		e.logFailure(a, &d, "")
 	} else {
 		d.Answer.ResponseCode = codeApproved
 		if c == checkReversal && res.HoldID == 0 {

@@ -94,14 +94,16 @@ const authCodeLen = 6
 var authCodes = sync.OnceValue(func() string { return deBruijn(10, authCodeLen) })
 
 // authPosition picks the window for a request: any but 0, whose window is
-// "000000".
+// "000000". The key's bytes are mostly digits and padding, so its four
+// words are mixed (multiply, fold) rather than taken as they are.
 func authPosition(key *ledger.RequestKey) uint32 {
-	// FNV-1a over the key: the key's bytes are mostly digits, so mix them.
-	h := uint64(14695981039346656037)
-	for _, b := range key {
-		h ^= uint64(b)
-		h *= 1099511628211
-	}
+	h := binary.LittleEndian.Uint64(key[0:8])*0x9E3779B97F4A7C15 ^
+		binary.LittleEndian.Uint64(key[8:16])*0xC2B2AE3D27D4EB4F ^
+		binary.LittleEndian.Uint64(key[16:24])*0x165667B19E3779F9 ^
+		binary.LittleEndian.Uint64(key[24:32])*0xD6E8FEB86659FD93
+	h ^= h >> 32
+	h *= 0x9E3779B97F4A7C15
+	h ^= h >> 29
 	return 1 + uint32(h%999_999)
 }
 

@@ -1,6 +1,7 @@
 package refdata
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -111,8 +113,10 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("refdata: open store: %w", err)
 	}
 	cache, err := ristretto.NewCache(&ristretto.Config[uint64, any]{
-		// About ten counters per cached record, records being ~100–300 bytes.
-		NumCounters:        max(opts.CacheBytes/24, 1024),
+		// Ten frequency counters per record the budget holds (a record
+		// costs some 250–400): the cache's policy touches them on every
+		// read, and a larger sketch only adds cache misses.
+		NumCounters:        max(opts.CacheBytes/40, 1024),
 		MaxCost:            opts.CacheBytes,
 		BufferItems:        64,
 		IgnoreInternalCost: true,
@@ -285,6 +289,32 @@ func (s *Store) Cardholder(id string) (*Cardholder, error) {
 	}
 	s.cache.Set(k, h, holderCost(h))
 	return h, nil
+}
+
+// WaitCompactions waits until the store has no compaction running or
+// owed, or ctx ends: after a large portfolio load, so that serving does
+// not share the machine with the load's compactions (they can take a
+// while for millions of cards). It polls every 100 ms.
+func (s *Store) WaitCompactions(ctx context.Context) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.dbMu.RLock()
+		if s.closed.Load() {
+			s.dbMu.RUnlock()
+			return ErrClosed
+		}
+		m := s.db.Metrics()
+		s.dbMu.RUnlock()
+		if m.Compact.EstimatedDebt == 0 && m.Compact.NumInProgress == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // SettleCache waits until the cache has applied every fill buffered so far

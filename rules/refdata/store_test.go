@@ -1,6 +1,7 @@
 package refdata_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -351,7 +352,13 @@ func TestNoStaleReadAfterWrite(t *testing.T) {
 func TestClosedStore(t *testing.T) {
 	s := openStore(t, "")
 	mustNil(t, s.PutAccount(account("acct_1"), refdata.Create))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	mustNil(t, s.WaitCompactions(ctx))
 	mustNil(t, s.Close())
+	if err := s.WaitCompactions(ctx); !errors.Is(err, refdata.ErrClosed) {
+		t.Fatalf("WaitCompactions after close: %v", err)
+	}
 	if _, err := s.Account("acct_1"); !errors.Is(err, refdata.ErrClosed) {
 		t.Fatalf("read after close: %v", err)
 	}
