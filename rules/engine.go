@@ -309,12 +309,8 @@ func (e *Engine) decisionFrom(a *spec.Authorization, res *ledger.Result, sent *m
 	ans := &d.Answer
 	ans.CVV2Result, ans.CVVResult = m[3], m[4]
 
-	code, pre := m.preDecided()
-	if pre {
-		d.check, d.reason = m.check(), m.reason()
-	} else {
-		code, d.check, d.reason = ledgerVerdict(res, m.flags())
-	}
+	code, check, why := outcomeOf(res, &m)
+	d.check, d.reason = check, why
 	ans.ResponseCode = code
 	d.Check = d.check.String()
 	d.Reason = d.reason.String()
@@ -358,6 +354,63 @@ func (e *Engine) decisionFrom(a *spec.Authorization, res *ledger.Result, sent *m
 		}
 	}
 	return d
+}
+
+// outcomeOf is what a ledger result and its memo say was decided: the
+// response code, the check and the reason.
+func outcomeOf(res *ledger.Result, m *memo) (string, checkID, reason) {
+	if code, pre := m.preDecided(); pre {
+		return code, m.check(), m.reason()
+	}
+	if c := m.check(); c == checkAdvice || c == checkReversal {
+		if res.Status == ledger.Declined && res.Reason == ledger.ReasonUnavailable {
+			return codeSystemMalfunction, c, reasonLedgerUnavailable
+		}
+		if c == checkReversal && res.HoldID == 0 {
+			return codeApproved, c, reasonReversalRecorded
+		}
+		return codeApproved, c, m.reason()
+	}
+	return ledgerVerdict(res, m.flags())
+}
+
+// Outcome describes a journaled decision in the words and codes of the
+// answer it got.
+type Outcome struct {
+	Decision     string // "approved", "partially_approved", "declined", "recorded" (advices, reversals)
+	Check        string // the check that decided, "advice" or "reversal"
+	Reason       string // "insufficient_funds", "program_rule", ...
+	ResponseCode string // field 39 as answered
+	AuthCode     string // field 38 of an approving answer to an authorization
+}
+
+// Describe tells what a ledger result of this engine's making was
+// answered: the response code, authorization code and reason of an entry
+// the ledger decided (its descriptor carries them for the declines the
+// checks made before the ledger). The feed gets it at wiring time to fill
+// its records. ok is false for a result without this engine's memo
+// (account loads, captures, expiry).
+func Describe(res *ledger.Result) (Outcome, bool) {
+	m := memo(res.Memo)
+	if !m.valid() {
+		return Outcome{}, false
+	}
+	code, check, why := outcomeOf(res, &m)
+	o := Outcome{Check: check.String(), Reason: why.String(), ResponseCode: code}
+	switch {
+	case check == checkAdvice || check == checkReversal:
+		o.Decision = "recorded"
+	case code == codePartial:
+		o.Decision = "partially_approved"
+	case approving(code):
+		o.Decision = "approved"
+	default:
+		o.Decision = "declined"
+	}
+	if approving(code) && m.flags()&memoAuthorization != 0 && check != checkAdvice {
+		o.AuthCode = authCode(m.authPosition())
+	}
+	return o, true
 }
 
 // scale returns v × num / den rounded down, without overflow: the

@@ -283,3 +283,50 @@ func TestLedgerUnavailable(t *testing.T) {
 		t.Fatalf("advice without a ledger: %+v", d)
 	}
 }
+
+// Describe tells, from a journal entry's result alone, what the request
+// was answered: the feed fills its records with it.
+func TestDescribeJournalEntries(t *testing.T) {
+	w := newWorld(t)
+	partial := w.purchase(150000)
+	partial.PartialSupported = true
+	badCVV := w.purchase(100)
+	badCVV.CVV2 = "000"
+	advice := w.purchase(100)
+	advice.MTI, advice.Kind, advice.ResponseCode = "0120", spec.KindAdvice, "00"
+	auth := w.purchase(300)
+	reversal := w.purchase(300)
+	reversal.MTI, reversal.Kind, reversal.CVV2Present, reversal.HasOriginal = "0400", spec.KindReversal, false, true
+	reversal.Original = spec.OriginalData{MTI: "0100", STAN: auth.STAN, TransmissionTime: auth.TransmissionTime, AcquirerID: auth.AcquirerID}
+
+	answered := map[uint64]rules.Decision{}
+	for _, a := range []*spec.Authorization{w.purchase(100), badCVV, auth, reversal, advice, partial, w.purchase(1)} {
+		d := w.authorize(a)
+		answered[d.Seq] = d
+	}
+	entries, err := w.ledger.ReadJournal(0, 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, e := range entries {
+		o, ok := rules.Describe(&e.Result)
+		d, asked := answered[e.Seq]
+		if !asked {
+			if ok {
+				t.Errorf("entry %d (%v) described as %+v", e.Seq, e.Op, o)
+			}
+			continue
+		}
+		seen++
+		if !ok || o.ResponseCode != d.Answer.ResponseCode || o.AuthCode != d.Answer.AuthCode || o.Check != d.Check {
+			t.Errorf("entry %d: described %+v, answered %s %q %s/%s", e.Seq, o, d.Answer.ResponseCode, d.Answer.AuthCode, d.Check, d.Reason)
+		}
+		if !strings.HasPrefix(d.Reason, o.Reason) {
+			t.Errorf("entry %d: reason %q, answered %q", e.Seq, o.Reason, d.Reason)
+		}
+	}
+	if seen != len(answered) {
+		t.Fatalf("described %d entries of %d", seen, len(answered))
+	}
+}

@@ -103,18 +103,16 @@ func (e *Engine) Reverse(a *spec.Authorization) Decision {
 // when the ledger is unavailable.
 func (e *Engine) recorded(a *spec.Authorization, res *ledger.Result, c checkID, repeat bool) Decision {
 	d := Decision{Seq: res.Seq, Repeat: repeat || res.Repeat, HoldID: res.HoldID, Check: c.String()}
-	why := reason(memo(res.Memo)[2])
-	if res.Status == ledger.Declined && res.Reason == ledger.ReasonUnavailable {
-		d.Answer.ResponseCode, d.Err, why = codeSystemMalfunction, ErrLedgerUnavailable, reasonLedgerUnavailable
-		d.Reason = why.String()
-		e.logFailure(a, &d, "")
-	} else {
-		d.Answer.ResponseCode = codeApproved
-		if c == checkReversal && res.HoldID == 0 {
-			why = reasonReversalRecorded
-		}
+	m := memo(res.Memo)
+	if !m.valid() {
+		m.setDecision(c, reasonNone, "") // the ledger was unavailable: no memo came back
 	}
-	d.Reason = why.String()
+	code, _, why := outcomeOf(res, &m)
+	d.Answer.ResponseCode, d.Reason = code, why.String()
+	if why == reasonLedgerUnavailable {
+		d.Err = ErrLedgerUnavailable
+		e.logFailure(a, &d, "")
+	}
 	if d.Repeat {
 		e.metrics.repeats.Add(1)
 	} else {
