@@ -33,9 +33,9 @@ func benchRequest(account, card int) ledger.Authorize {
 }
 
 // setKeys gives a request fresh, unique request, life-cycle and original
-// keys, and a time n milliseconds into the run.
+// keys, and a time 5n milliseconds into the run.
 func setKeys(r *ledger.Authorize, n uint64) {
-	r.At = t0.Add(time.Duration(n%(1<<30)) * time.Millisecond)
+	r.At = t0.Add(time.Duration(n%(1<<30)) * 5 * time.Millisecond)
 	binary.LittleEndian.PutUint64(r.Key[8:], n)
 	r.Key[0] = 1
 	binary.LittleEndian.PutUint64(r.Lifecycle[8:], n)
@@ -159,13 +159,19 @@ func durable(b *testing.B, accounts, window int) {
 	b.ResetTimer()
 	start, cpu := time.Now(), cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
-		c := int(card.Add(1))
-		r := benchRequest(c%accounts, c)
-		for pb.Next() {
+		// 256 cards per producer, so that no card meets its velocity limit.
+		reqs := make([]ledger.Authorize, 256)
+		for i := range reqs {
+			c := int(card.Add(1))
+			reqs[i] = benchRequest(c%accounts, c)
+		}
+		for i := 0; pb.Next(); i++ {
 			inflight <- struct{}{}
-			setKeys(&r, n.Add(1))
-			res := l.Authorize(&r)
+			r := &reqs[i%len(reqs)]
+			setKeys(r, n.Add(1))
+			res := l.Authorize(r)
 			if res.Status != ledger.Approved {
+				<-inflight
 				b.Errorf("%+v", res)
 				return
 			}
