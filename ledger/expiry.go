@@ -67,9 +67,7 @@ func (f *fifo[T]) pop() {
 	}
 }
 
-func (f *fifo[T]) len() int { return f.n }
-
-// each calls fn for every queued item, in order, to be changed in place.
+// all returns the queued items, oldest first.
 func (f *fifo[T]) all() []T {
 	out := make([]T, 0, f.n)
 	for i, b := range f.blocks {

@@ -10,13 +10,6 @@ package ledger
 // from the Unix epoch.
 type windows [4]int32
 
-const (
-	winDay = iota
-	winWeek
-	winMonth
-	winYear
-)
-
 const nanosPerDay = 86400 * 1e9
 
 // windowsAt returns the calendar windows of a Unix time in nanoseconds.
