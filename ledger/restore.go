@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/sstable"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -48,14 +49,20 @@ func (l *Ledger) openPebble() (*pebble.DB, error) {
 	if dir == "" {
 		dir = "ledger"
 	}
-	db, err := pebble.Open(dir, &pebble.Options{
+	po := &pebble.Options{
 		FS:           fs,
 		MemTableSize: 64 << 20,
-		// The journal is written in large sequential batches: a larger L0
-		// before compaction and bytes-per-sync keep the disk streaming.
+		// The journal is written in large sequential batches and deleted
+		// once shipped and checkpointed: a larger L0 before compaction.
 		L0CompactionThreshold: 8,
 		Logger:                pebbleLogger{l.log.With("component", "pebble")},
-	})
+	}
+	// The ledger is bound by CPU, not by the disk; journal chunks are
+	// short-lived, so they are not compressed.
+	for i := range po.Levels {
+		po.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
+	}
+	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: opening pebble in %q: %w", dir, err)
 	}
