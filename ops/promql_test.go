@@ -3,6 +3,7 @@ package ops_test
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -385,4 +386,32 @@ func TestExprProblems(t *testing.T) {
 	if _, err := exprProblems(fams, `vector(1)`); err == nil {
 		t.Error("an expression naming no metric passed")
 	}
+}
+
+// FuzzSelectors: the reader never panics, and what it returns are names.
+func FuzzSelectors(f *testing.F) {
+	for _, s := range []string{
+		`sum by (network) (rate(authswitch_answers_total{network=~"$network",mti="0110"}[$__rate_interval]))`,
+		`histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))) > 0.25 and on (a) group_left b`,
+		`"unterminated`, `{a="b"}`, `x[5m:1m] offset 1h # c`, `${v} + $w`, `a{b=~'c\'d'}`,
+	} {
+		f.Add(s)
+	}
+	name := regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+	f.Fuzz(func(t *testing.T, expr string) {
+		sels, err := selectors(expr)
+		if err != nil {
+			return
+		}
+		for _, s := range sels {
+			if !name.MatchString(s.Name) {
+				t.Fatalf("%q: name %q", expr, s.Name)
+			}
+			for _, l := range s.Labels {
+				if !name.MatchString(l) {
+					t.Fatalf("%q: label %q", expr, l)
+				}
+			}
+		}
+	})
 }
