@@ -223,3 +223,30 @@ func TestPromtool(t *testing.T) {
 		t.Fatalf("promtool test rules did not say SUCCESS:\n%s", out)
 	}
 }
+
+// TestAlertsListedInREADME: ops/README.md's table lists every alert with
+// its severity, and no other.
+func TestAlertsListedInREADME(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	row := regexp.MustCompile("(?m)^\\| `(AuthSwitch[A-Za-z0-9]+)` \\| (critical|warning) \\|")
+	for _, m := range row.FindAllStringSubmatch(string(raw), -1) {
+		listed[m[1]] = m[2]
+	}
+	for _, r := range loadAlerts(t) {
+		sev, ok := listed[r.Alert]
+		switch {
+		case !ok:
+			t.Errorf("ops/README.md does not list %s", r.Alert)
+		case sev != r.Labels["severity"]:
+			t.Errorf("ops/README.md lists %s as %s, alerts.yml says %s", r.Alert, sev, r.Labels["severity"])
+		}
+		delete(listed, r.Alert)
+	}
+	for name := range listed {
+		t.Errorf("ops/README.md lists %s, which alerts.yml does not define", name)
+	}
+}
