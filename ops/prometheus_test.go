@@ -83,7 +83,7 @@ scrape_configs:
 			}
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
 		case err := <-exited:
@@ -99,7 +99,7 @@ scrape_configs:
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready on %s after 20 s", addr)
+			t.Fatalf("prometheus not ready on %s after 30 s", addr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -232,7 +232,7 @@ func TestPrometheusScrapesSwitch(t *testing.T) {
 	for _, r := range loadAlerts(t) {
 		wantRules[r.Alert] = true
 	}
-	eventually(t, 10*time.Second, func() (bool, string) {
+	eventually(t, 15*time.Second, func() (bool, string) {
 		var data struct {
 			Groups []struct {
 				Name  string `json:"name"`
