@@ -212,6 +212,7 @@ func Open(opts Options) (*Ledger, error) {
 	}
 	l.journal = newJournal(l.store, next, !opts.NoSync, opts.MaxPendingBytes, l.metrics)
 	l.journal.afterCommit = l.maybeCheckpoint
+	go l.journal.run()
 	if opts.Registerer != nil {
 		if err := l.register(opts.Registerer); err != nil {
 			l.journal.close()
@@ -221,7 +222,6 @@ func Open(opts Options) (*Ledger, error) {
 			return nil, fmt.Errorf("ledger: registering metrics: %w", err)
 		}
 	}
-	go l.journal.run()
 	return l, nil
 }
 
@@ -988,8 +988,9 @@ func (l *Ledger) WaitDurable(ctx context.Context, seq uint64) error {
 
 // OnDurable runs fn once seq is durable: on the committer goroutine after
 // the batch that holds it, or at once on the caller when it already is.
-// fn must be quick and must not block. If the journal fails, fn never
-// runs (see Err).
+// fn must be quick and must not block, nor call the ledger's operations
+// (they may wait for the committer that runs fn). If the journal fails, fn
+// never runs (see Err).
 func (l *Ledger) OnDurable(seq uint64, fn func()) { l.journal.onDurable(seq, fn) }
 
 // DurableSeq is the newest durable sequence number: every entry up to it

@@ -128,7 +128,7 @@ func (m *randomModel) open() {
 
 func (m *randomModel) key(class byte) ledger.RequestKey {
 	m.n++
-	return ledger.MakeRequestKey(1, class, strconv.FormatUint(m.n, 10), "", "")
+	return ledger.MakeRequestKey(1, class, strconv.FormatUint(m.n%1_000_000, 10), strconv.FormatUint(m.n/1_000_000, 10), "")
 }
 
 func (m *randomModel) original() ledger.OriginalKey {
