@@ -369,36 +369,19 @@ func applyAccount(a *account, e *Entry) {
 // or grows its hold — atomically for the account: idempotency, limits,
 // velocity, funds, hold. The caller answers after WaitDurable(Result.Seq).
 func (l *Ledger) Authorize(r *Authorize) Result {
-	if l.closed.Load() {
-		return unavailable
-	}
 	op := OpAuthorize
 	if r.Force {
 		op = OpAdvice
 	}
-	a := l.accounts.get(r.Account)
-	if a == nil {
-		return l.recordUnknown(&Entry{Op: op, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original,
-			Account: r.Account, Cardholder: r.Cardholder, Card: r.Card, MCC: r.MCC, Amount: r.Amount,
-			Currency: r.Currency, Force: r.Force, NoHold: r.NoHold, Partial: r.AllowPartial,
-			Time: r.At, Descriptor: r.Descriptor,
-			Result: Result{Status: Declined, Reason: ReasonAccountUnknown, Memo: r.Memo}})
-	}
-	a.mu.Lock()
-	if l.closed.Load() {
-		a.mu.Unlock()
-		return unavailable
-	}
-	if res, ok := l.requests.get(&r.Key); ok {
-		a.mu.Unlock()
-		res.Repeat = true
+	e := Entry{Op: op, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original, Account: r.Account,
+		Cardholder: r.Cardholder, Card: r.Card, MCC: r.MCC, Amount: r.Amount, Currency: r.Currency,
+		Force: r.Force, NoHold: r.NoHold, Partial: r.AllowPartial, Descriptor: r.Descriptor,
+		Result: Result{Memo: r.Memo}}
+	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	if done {
 		return res
 	}
-	at := l.timeOf(r.At)
-	e := Entry{Op: op, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original, Account: a.id,
-		Cardholder: r.Cardholder, Card: r.Card, MCC: r.MCC, Amount: r.Amount, Currency: a.currency,
-		Force: r.Force, NoHold: r.NoHold, Partial: r.AllowPartial, Time: time.Unix(0, at).UTC(),
-		Descriptor: r.Descriptor}
+	at := e.Time.UnixNano()
 	l.decide(a, r, at, &e.Result)
 	slot := holdUnknown
 	if e.Result.Status != Declined && !r.NoHold && e.Result.Approved > 0 {
@@ -416,7 +399,6 @@ func (l *Ledger) Authorize(r *Authorize) Result {
 			e.VelDepth = max(e.VelDepth, uint16(min(max(r.Velocity[i].Count+1, 0), maxVelocityDepth)))
 		}
 	}
-	e.Result.Memo = r.Memo
 	l.applyAuthorize(a, &e, slot)
 	return l.finish(a, &e)
 }
@@ -637,28 +619,12 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 // reversal that finds nothing is answered approved and remembered, so the
 // original, should it come later, is declined as already reversed.
 func (l *Ledger) Reverse(r *Reverse) Result {
-	if l.closed.Load() {
-		return unavailable
-	}
 	e := Entry{Op: OpReverse, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original, Account: r.Account,
-		Card: r.Card, Amount: r.ActualAmount, Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
-	a := l.accounts.get(r.Account)
-	if a == nil {
-		e.Time = r.At
-		e.Result.Status = Approved
-		return l.recordUnknown(&e)
-	}
-	a.mu.Lock()
-	if l.closed.Load() {
-		a.mu.Unlock()
-		return unavailable
-	}
-	if res, ok := l.requests.get(&r.Key); ok {
-		a.mu.Unlock()
-		res.Repeat = true
+		Card: r.Card, Amount: r.ActualAmount, Descriptor: r.Descriptor, Result: Result{Status: Approved, Memo: r.Memo}}
+	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	if done {
 		return res
 	}
-	e.Time, e.Currency = time.Unix(0, l.timeOf(r.At)).UTC(), a.currency
 	l.applyReverse(a, &e)
 	return l.finish(a, &e)
 }
@@ -721,33 +687,20 @@ func (l *Ledger) applyReverse(a *account, e *Entry) {
 // RecordDecline records a decision made before the ledger. Nothing changes
 // but the journal and the request's remembered answer.
 func (l *Ledger) RecordDecline(r *Decline) Result {
-	if l.closed.Load() {
-		return unavailable
-	}
 	e := Entry{Op: OpDecline, Key: r.Key, Account: r.Account, Card: r.Card, Descriptor: r.Descriptor,
 		Result: Result{Status: Declined, Reason: ReasonExternal, Memo: r.Memo}}
-	a := l.accounts.get(r.Account)
-	if a == nil {
-		e.Time = r.At
-		return l.recordUnknown(&e)
-	}
-	a.mu.Lock()
-	if l.closed.Load() {
-		a.mu.Unlock()
-		return unavailable
-	}
-	if res, ok := l.requests.get(&r.Key); ok {
-		a.mu.Unlock()
-		res.Repeat = true
+	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	if done {
 		return res
 	}
-	e.Time, e.Currency = time.Unix(0, l.timeOf(r.At)).UTC(), a.currency
 	e.Result.Currency, e.Result.Posted, e.Result.Available = a.currency, a.posted, a.available()
 	return l.finish(a, &e)
 }
 
-// lockFor locks the account of a non-authorization request, answering a
-// repeat, an unknown account or a closed ledger itself (done = true).
+// lockFor locks the account a request names and fills the entry's time and
+// currency, or answers the request itself (done = true): a closed ledger, a
+// repeat, or an account the ledger does not know — recorded with the
+// entry's preset result, or declined ReasonAccountUnknown when it has none.
 func (l *Ledger) lockFor(id string, key *RequestKey, e *Entry, at time.Time) (a *account, res Result, done bool) {
 	if l.closed.Load() {
 		return nil, unavailable, true
@@ -755,7 +708,9 @@ func (l *Ledger) lockFor(id string, key *RequestKey, e *Entry, at time.Time) (a 
 	a = l.accounts.get(id)
 	if a == nil {
 		e.Time = at
-		e.Result.Status, e.Result.Reason = Declined, ReasonAccountUnknown
+		if e.Result.Status == 0 {
+			e.Result.Status, e.Result.Reason = Declined, ReasonAccountUnknown
+		}
 		return nil, l.recordUnknown(e), true
 	}
 	a.mu.Lock()
