@@ -67,8 +67,11 @@
 // visible to other requests before it is durable, which is safe because a
 // batch is always a prefix of what is pending — a later entry is never
 // durable before an earlier one, so an answer that depended on an earlier
-// change is released only after it. A failed write stops the ledger (Err);
-// the process must restart and rebuild.
+// change is released only after it. A failed WAL write or sync is fatal in
+// Pebble: the process stops, no answer leaves for what was not synced, and
+// a restart rebuilds from what the disk holds (TestDiskFailureStopsTheProcess).
+// Any other failed commit stops the ledger: waits return ErrJournal, Err
+// says why, and new requests are answered ReasonUnavailable.
 //
 // Restart loads the newest checkpoint and replays the journal after it,
 // through the same apply code the live path uses, comparing each replayed
