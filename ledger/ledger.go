@@ -992,7 +992,10 @@ func (l *Ledger) ReadJournal(from uint64, max int, buf []Entry) ([]Entry, error)
 }
 
 // Ack tells the ledger that the feed shipped every entry ≤ upTo; the
-// journal may drop them once a checkpoint covers them too.
+// journal may drop them once a checkpoint covers them too. The
+// acknowledgement is written with the next batch or checkpoint: after a
+// crash the feed may be handed a few entries again (at least once), never
+// fewer.
 func (l *Ledger) Ack(upTo uint64) error {
 	if l.store == nil {
 		return nil
