@@ -122,7 +122,7 @@ func newBenchWorld(b *testing.B, o benchOptions) *benchWorld {
 func (w *benchWorld) requests(n, hot int, mod func(a *spec.Authorization, card int)) []spec.Authorization {
 	out := make([]spec.Authorization, n)
 	w.runs++
-	if w.runs > 80 {
+	if w.runs > 40 {
 		panic("too many request sets for distinct keys")
 	}
 	for i := range out {
@@ -175,7 +175,7 @@ func (w *benchWorld) run(b *testing.B, reqs []spec.Authorization) {
 func (w *benchWorld) warmUp(b *testing.B, reqs []spec.Authorization) {
 	for i := range reqs {
 		a := reqs[i]
-		a.TransmissionTime = "99" + a.TransmissionTime[2:]
+		a.TransmissionTime = fmt.Sprintf("%02d", 50+w.runs) + a.TransmissionTime[2:] // apart from every run's keys
 		a.LifecycleKey = "9" + a.LifecycleKey[1:]
 		if d := w.engine.Authorize(&a); d.Answer.ResponseCode != "00" {
 			b.Fatalf("warm-up %d: %s %s", i, d.Answer.ResponseCode, d.Reason)
@@ -267,7 +267,10 @@ func BenchmarkAuthorizeColdCache(b *testing.B) {
 //     them all: adds what a working set the size of the portfolio costs
 //     in CPU caches (up to 1M cards; 10M of it would need some 15 GB).
 //
-// RULES_BENCH_SIZES (comma-separated) picks other sizes.
+// All worlds are built first and the measurements alternate between them,
+// three rounds, so that they share the machine's moods (this machine's
+// figures move by a third from one minute to the next). RULES_BENCH_SIZES
+// (comma-separated) picks other sizes.
 func BenchmarkAuthorizePortfolioSize(b *testing.B) {
 	sizes := []int{1000, 100_000}
 	if os.Getenv("RULES_BENCH_10M") != "" {
@@ -283,26 +286,30 @@ func BenchmarkAuthorizePortfolioSize(b *testing.B) {
 			sizes = append(sizes, n)
 		}
 	}
-	const hot = 1000
-	for _, n := range sizes {
-		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
-			o := benchOptions{cards: n, holders: max(n/10, 1), cacheBytes: 256 << 20}
-			if n <= 1_000_000 {
-				o.cacheBytes = int64(n)*400 + 64<<20
-			}
-			if n > 100_000 {
-				o.storeDir = filepath.Join(b.TempDir(), "refdata")
-			}
-			w := newBenchWorld(b, o)
-			b.Run("hot", func(b *testing.B) {
+	const hot, rounds = 1000, 3
+	worlds := make([]*benchWorld, len(sizes))
+	for i, n := range sizes {
+		o := benchOptions{cards: n, holders: max(n/10, 1), cacheBytes: 256 << 20}
+		if n <= 1_000_000 {
+			o.cacheBytes = int64(n)*400 + 64<<20
+		}
+		if n > 100_000 {
+			o.storeDir = filepath.Join(b.TempDir(), "refdata")
+		}
+		worlds[i] = newBenchWorld(b, o)
+	}
+	for r := 1; r <= rounds; r++ {
+		for i, n := range sizes {
+			w := worlds[i]
+			b.Run(fmt.Sprintf("round=%d/cards=%d/hot", r, n), func(b *testing.B) {
 				w.run(b, w.requests(min(benchRequests, max(b.N, 1)), hot, nil))
 			})
 			if n <= 1_000_000 {
-				b.Run("uniform", func(b *testing.B) {
+				b.Run(fmt.Sprintf("round=%d/cards=%d/uniform", r, n), func(b *testing.B) {
 					w.run(b, w.requests(min(benchRequests, max(b.N, 1)), 0, nil))
 				})
 			}
-		})
+		}
 	}
 }
 

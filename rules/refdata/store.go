@@ -291,13 +291,16 @@ func (s *Store) Cardholder(id string) (*Cardholder, error) {
 	return h, nil
 }
 
-// WaitCompactions waits until the store has no compaction running or
-// owed, or ctx ends: after a large portfolio load, so that serving does
-// not share the machine with the load's compactions (they can take a
-// while for millions of cards). It polls every 100 ms.
+// WaitCompactions waits until the store has been without flushes and
+// compactions for half a second, or ctx ends: after a large portfolio
+// load, so that serving does not share the machine with the load's
+// compactions (they can take minutes for millions of cards). It polls
+// every 100 ms.
 func (s *Store) WaitCompactions(ctx context.Context) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	var lastCompactions, lastFlushes int64 = -1, -1
+	quiet := 0
 	for {
 		s.dbMu.RLock()
 		if s.closed.Load() {
@@ -306,9 +309,14 @@ func (s *Store) WaitCompactions(ctx context.Context) error {
 		}
 		m := s.db.Metrics()
 		s.dbMu.RUnlock()
-		if m.Compact.EstimatedDebt == 0 && m.Compact.NumInProgress == 0 {
-			return nil
+		if m.Compact.NumInProgress == 0 && m.Flush.NumInProgress == 0 && m.Compact.Count == lastCompactions && m.Flush.Count == lastFlushes {
+			if quiet++; quiet >= 5 {
+				return nil
+			}
+		} else {
+			quiet = 0
 		}
+		lastCompactions, lastFlushes = m.Compact.Count, m.Flush.Count
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
