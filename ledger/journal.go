@@ -130,8 +130,19 @@ func (j *journal) lastAssigned() uint64 {
 	return j.next - 1
 }
 
+// wake asks the committer to look for work even if no entry was appended
+// (a moved acknowledgement to write).
+func (j *journal) wake() {
+	select {
+	case j.kick <- struct{}{}:
+	default:
+	}
+}
+
 // run is the committer: it takes everything pending and commits it as one
-// batch, again and again, until stopped and drained.
+// batch, again and again, until stopped and drained. When it runs out of
+// entries it writes the feed's acknowledgement if it moved and no batch
+// carried it.
 func (j *journal) run() {
 	defer close(j.done)
 	for {
@@ -143,6 +154,12 @@ func (j *journal) run() {
 			return
 		}
 		for j.commitPending() {
+		}
+		if j.store != nil && j.failure() == nil {
+			if err := j.store.writeAck(); err != nil && !errors.Is(err, ErrClosed) {
+				// Not fatal: the next batch or checkpoint writes it.
+				j.metrics.ackWriteFailures.Add(1)
+			}
 		}
 	}
 }

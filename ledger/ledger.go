@@ -90,6 +90,8 @@ type Ledger struct {
 	nextHold atomic.Uint64
 	closed   atomic.Bool
 
+	volatileAck atomic.Uint64 // the feed's acknowledgement without a store
+
 	expiryByMCC [10000]int64 // nanoseconds
 	defaultExp  int64
 	tombTTL     int64
@@ -217,7 +219,7 @@ func Open(opts Options) (*Ledger, error) {
 		if err := l.register(opts.Registerer); err != nil {
 			l.journal.close()
 			if l.store != nil {
-				l.store.db.Close()
+				l.store.close()
 			}
 			return nil, fmt.Errorf("ledger: registering metrics: %w", err)
 		}
@@ -237,7 +239,7 @@ func (l *Ledger) Close() error {
 			err = l.checkpoint()
 		}
 		if l.store != nil {
-			if cerr := l.store.db.Close(); err == nil && cerr != nil {
+			if cerr := l.store.close(); err == nil && cerr != nil {
 				err = fmt.Errorf("ledger: closing pebble: %w", cerr)
 			}
 		}
@@ -954,10 +956,16 @@ func (l *Ledger) DurableSeq() uint64 { return l.journal.durable.Load() }
 
 // ReadJournal appends to buf[:0] up to max durable entries with sequence
 // numbers ≥ from, in order, and returns them. Entries the feed already
-// acknowledged may be gone.
+// acknowledged may be gone. After Close it returns ErrClosed.
 func (l *Ledger) ReadJournal(from uint64, max int, buf []Entry) ([]Entry, error) {
 	buf = buf[:0]
-	if l.store == nil || max <= 0 {
+	if l.store == nil {
+		if l.closed.Load() {
+			return buf, ErrClosed
+		}
+		return buf, nil
+	}
+	if max <= 0 {
 		return buf, nil
 	}
 	durable := l.DurableSeq()
@@ -965,6 +973,9 @@ func (l *Ledger) ReadJournal(from uint64, max int, buf []Entry) ([]Entry, error)
 		from = 1
 	}
 	if from > durable {
+		if l.store.isClosed() {
+			return buf, ErrClosed
+		}
 		return buf, nil
 	}
 	err := l.store.scanJournal(from, func(seq uint64, b []byte) error {
@@ -985,6 +996,9 @@ func (l *Ledger) ReadJournal(from uint64, max int, buf []Entry) ([]Entry, error)
 		}
 		return nil
 	})
+	if errors.Is(err, ErrClosed) {
+		return buf[:0], ErrClosed
+	}
 	if err != nil {
 		return buf, fmt.Errorf("ledger: reading the journal from %d: %w", from, err)
 	}
@@ -993,27 +1007,63 @@ func (l *Ledger) ReadJournal(from uint64, max int, buf []Entry) ([]Entry, error)
 
 // Ack tells the ledger that the feed shipped every entry ≤ upTo; the
 // journal may drop them once a checkpoint covers them too. The
-// acknowledgement is written with the next batch or checkpoint: after a
-// crash the feed may be handed a few entries again (at least once), never
-// fewer.
+// acknowledgement is written with the next batch, or on its own once the
+// journal is idle: after a crash the feed may be handed a few entries
+// again (at least once), never fewer. After Close it returns ErrClosed.
 func (l *Ledger) Ack(upTo uint64) error {
 	if l.store == nil {
-		return nil
+		if l.closed.Load() {
+			return ErrClosed
+		}
+		if upTo > l.DurableSeq() {
+			return fmt.Errorf("ledger: ack of %d beyond the durable %d", upTo, l.DurableSeq())
+		}
+		for {
+			old := l.volatileAck.Load()
+			if upTo <= old || l.volatileAck.CompareAndSwap(old, upTo) {
+				return nil
+			}
+		}
+	}
+	if l.store.isClosed() {
+		return ErrClosed
 	}
 	if upTo > l.DurableSeq() {
 		return fmt.Errorf("ledger: ack of %d beyond the durable %d", upTo, l.DurableSeq())
 	}
-	l.store.ack(upTo)
-	if err := l.store.trim(); err != nil && !errors.Is(err, ErrClosed) {
+	if l.store.ack(upTo) {
+		l.journal.wake()
+	}
+	if err := l.store.trim(); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return ErrClosed
+		}
 		return fmt.Errorf("ledger: trimming the journal: %w", err)
 	}
 	return nil
 }
 
+// Acked is the highest sequence number the feed acknowledged (Ack). It
+// survives restarts: after a clean Close exactly; after a crash it may be
+// a little lower (the acknowledgement is written with the next batch, or
+// on its own soon after when the journal is idle), so the feed sends those
+// entries again — at least once, never fewer.
+func (l *Ledger) Acked() uint64 {
+	if l.store == nil {
+		return l.volatileAck.Load()
+	}
+	return l.store.acknowledged()
+}
+
 // Backlog is what the feed has not acknowledged: durable entries, and the
-// bytes of the journal that hold them.
+// bytes of the journal that hold them. After Close it keeps reporting
+// what was left at Close (it reads no storage).
 func (l *Ledger) Backlog() (entries, bytes uint64) {
 	if l.store == nil {
+		d, a := l.DurableSeq(), l.volatileAck.Load()
+		if d > a {
+			return d - a, 0
+		}
 		return 0, 0
 	}
 	return l.store.backlog(l.DurableSeq())

@@ -20,6 +20,8 @@ type metrics struct {
 	maxSyncNanos atomic.Uint64
 	expired      atomic.Uint64
 	checkpoints  atomic.Uint64
+
+	ackWriteFailures atomic.Uint64 // acknowledgements the idle committer could not write
 }
 
 func newMetrics() *metrics {
@@ -101,6 +103,10 @@ type Stats struct {
 	Expired         uint64
 	Checkpoints     uint64
 	CheckpointSeq   uint64
+	// AckedOnDisk is the feed's acknowledgement as last written: what a
+	// crash now would restart from (Acked may be ahead of it briefly).
+	AckedOnDisk      uint64
+	AckWriteFailures uint64 // idle-time acknowledgement writes that failed (retried with the next batch)
 }
 
 // Stats returns the ledger's counters.
@@ -111,6 +117,7 @@ func (l *Ledger) Stats() Stats {
 		RequestsDropped: l.requests.earlyDrops.Load(), Appended: l.journal.lastAssigned(),
 		Durable: l.DurableSeq(), Batches: m.batches.Load(), Entries: m.entries.Load(), Bytes: m.bytes.Load(),
 		MaxCommit: time.Duration(m.maxSyncNanos.Load()), Expired: m.expired.Load(), Checkpoints: m.checkpoints.Load(),
+		AckWriteFailures: m.ackWriteFailures.Load(),
 	}
 	if s.Batches > 0 {
 		s.MeanCommit = time.Duration(m.syncNanos.Load() / s.Batches)
@@ -119,6 +126,7 @@ func (l *Ledger) Stats() Stats {
 	if l.store != nil {
 		l.store.mu.Lock()
 		s.CheckpointSeq = l.store.ckptSeq
+		s.AckedOnDisk = l.store.ackDisk
 		l.store.mu.Unlock()
 	}
 	return s

@@ -85,6 +85,7 @@ func (l *Ledger) restore() (*store, uint64, error) {
 	if _, err := st.getUint64s(keyAck, &st.acked); err != nil {
 		return fail(fmt.Errorf("ledger: reading the feed's acknowledgement: %w", err))
 	}
+	st.ackDisk = st.acked
 	var gen uint64
 	if _, err := st.getUint64s(keyCheckpoint, &gen, &st.ckptSeq); err != nil {
 		return fail(fmt.Errorf("ledger: reading the checkpoint: %w", err))
@@ -378,6 +379,9 @@ func (l *Ledger) checkpoint() error {
 	if err := b.Commit(pebble.Sync); err != nil {
 		return err
 	}
+	st.mu.Lock()
+	st.ackDisk = max(st.ackDisk, binary.BigEndian.Uint64(ack[:]))
+	st.mu.Unlock()
 	if oldGen > 0 {
 		if err := st.db.DeleteRange(checkpointPrefix(oldGen, 0), checkpointPrefix(oldGen+1, 0), pebble.NoSync); err != nil {
 			return err

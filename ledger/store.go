@@ -22,10 +22,18 @@ import (
 type store struct {
 	db *pebble.DB
 
+	// dbMu guards the use of db against its closing: the feed's side
+	// (ReadJournal, Ack) may run while the ledger closes, and Pebble
+	// panics on a closed database. Readers hold it shared for the whole
+	// use; close takes it exclusively.
+	dbMu     sync.RWMutex
+	dbClosed bool
+
 	mu       sync.Mutex
 	chunks   []chunkMeta // journal chunks still in Pebble, oldest first
 	acked    uint64      // the feed's acknowledgement
 	ackDirty bool
+	ackDisk  uint64 // the acknowledgement as last written (what a crash keeps)
 	ckptSeq  uint64 // journal entries after this rebuild the state
 	trimmed  uint64 // entries ≤ this are deleted
 }
@@ -53,6 +61,33 @@ func checkpointPrefix(gen uint64, kind byte) []byte {
 	binary.BigEndian.PutUint64(k[1:], gen)
 	k[9] = kind
 	return k
+}
+
+// use runs fn with the database unless it is closed (ErrClosed).
+func (s *store) use(fn func(db *pebble.DB) error) error {
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if s.dbClosed {
+		return ErrClosed
+	}
+	return fn(s.db)
+}
+
+func (s *store) isClosed() bool {
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	return s.dbClosed
+}
+
+// close closes the database once every use in progress is done.
+func (s *store) close() error {
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
+	if s.dbClosed {
+		return nil
+	}
+	s.dbClosed = true
+	return s.db.Close()
 }
 
 // writeBatch writes pending entries [first, last], split into chunks, and
@@ -94,11 +129,15 @@ func (s *store) writeBatch(buf []byte, first, last uint64, sync bool) error {
 		}
 		s.ackDirty = false
 	}
+	ackNow := s.acked
 	s.mu.Unlock()
 	if err := b.Commit(pebbleSync(sync)); err != nil {
 		return err
 	}
 	s.mu.Lock()
+	if sync {
+		s.ackDisk = max(s.ackDisk, ackNow)
+	}
 	s.chunks = append(s.chunks, chunks...)
 	if len(s.chunks) > maxChunkMetas {
 		s.chunks = mergeChunkMetas(s.chunks)
@@ -146,7 +185,11 @@ func eachEntry(chunk []byte, fn func(b []byte) error) error {
 // scanJournal calls fn for every stored entry with seq ≥ from, in order,
 // until fn returns errStop or an error.
 func (s *store) scanJournal(from uint64, fn func(seq uint64, b []byte) error) error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("j"), UpperBound: []byte("k")})
+	return s.use(func(db *pebble.DB) error { return scanJournal(db, from, fn) })
+}
+
+func scanJournal(db *pebble.DB, from uint64, fn func(seq uint64, b []byte) error) error {
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte("j"), UpperBound: []byte("k")})
 	if err != nil {
 		return err
 	}
@@ -185,13 +228,48 @@ func (s *store) scanJournal(from uint64, fn func(seq uint64, b []byte) error) er
 var errStop = errors.New("stop")
 
 // ack records the feed's acknowledgement; it is written with the next
-// batch and trims entries the checkpoint no longer needs.
-func (s *store) ack(upTo uint64) {
+// batch (or on its own when the journal is idle: writeAck) and trims
+// entries the checkpoint no longer needs. It reports whether it moved.
+func (s *store) ack(upTo uint64) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if upTo > s.acked {
 		s.acked, s.ackDirty = upTo, true
+		return true
+	}
+	return false
+}
+
+// acknowledged is the feed's acknowledgement.
+func (s *store) acknowledged() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acked
+}
+
+// writeAck writes the acknowledgement on its own, synced, when it moved
+// since it was last written: the committer does so when it has no entries
+// to carry it, so that it survives a crash even if no request follows.
+func (s *store) writeAck() error {
+	s.mu.Lock()
+	if !s.ackDirty {
+		s.mu.Unlock()
+		return nil
+	}
+	var v [8]byte
+	acked := s.acked
+	binary.BigEndian.PutUint64(v[:], acked)
+	s.ackDirty = false
+	s.mu.Unlock()
+	err := s.use(func(db *pebble.DB) error { return db.Set(keyAck, v[:], pebble.Sync) })
+	s.mu.Lock()
+	if err != nil {
+		s.ackDirty = true
+	} else {
+		s.ackDisk = max(s.ackDisk, acked)
 	}
 	s.mu.Unlock()
+	return err
 }
 
 // trim deletes the journal chunks that both the feed and the newest
@@ -212,7 +290,9 @@ func (s *store) trim() error {
 	s.chunks = append(s.chunks[:0], s.chunks[i:]...)
 	s.trimmed = end
 	s.mu.Unlock()
-	return s.db.DeleteRange(journalKey(0), journalKey(end+1), pebble.NoSync)
+	return s.use(func(db *pebble.DB) error {
+		return db.DeleteRange(journalKey(0), journalKey(end+1), pebble.NoSync)
+	})
 }
 
 // backlog is what the feed has not acknowledged yet, counted in entries
