@@ -45,6 +45,7 @@ type hold struct {
 	card       string
 	cardholder string
 	mcc        uint16
+	network    uint8 // the authorization's Descriptor.Network, interned (Ledger.networkName)
 	first      holdPart
 	more       []holdPart
 }
@@ -275,13 +276,34 @@ func (a *account) check() error {
 }
 
 // holdInfo describes the hold in a slot.
-func (a *account) holdInfo(h *hold) HoldInfo {
-	hi := HoldInfo{
+func (l *Ledger) holdInfo(h *hold) HoldInfo {
+	return HoldInfo{
 		ID: h.id, Lifecycle: h.lifecycle, Amount: h.amount, Card: h.card, Cardholder: h.cardholder,
+		MCC: mccString(h.mcc), Network: l.networks.name(h.network),
 		Placed: time.Unix(0, h.placed).UTC(), Expires: time.Unix(0, h.expires).UTC(), Parts: h.parts(),
 	}
-	if h.mcc != noMCC {
-		hi.MCC = fmt.Sprintf("%04d", h.mcc)
+}
+
+// describeHold fills what an entry that acts on a hold (capture, release,
+// expiry, reversal) says about it and its request did not: the life-cycle
+// key, card, cardholder, merchant category and network of the hold's
+// authorization, so that the feed can describe the entry on its own. Only
+// empty fields are filled; replay reads none of them but the life cycle,
+// which names the same hold.
+func (l *Ledger) describeHold(e *Entry, h *hold) {
+	if e.Lifecycle == (LifecycleKey{}) {
+		e.Lifecycle = h.lifecycle
 	}
-	return hi
+	if e.Card == "" {
+		e.Card = h.card
+	}
+	if e.Cardholder == "" {
+		e.Cardholder = h.cardholder
+	}
+	if e.MCC == "" {
+		e.MCC = mccString(h.mcc)
+	}
+	if e.Descriptor.Network == "" {
+		e.Descriptor.Network = l.networks.name(h.network)
+	}
 }

@@ -296,6 +296,7 @@ type HoldInfo struct {
 	Card       string
 	Cardholder string
 	MCC        string
+	Network    string    // the Descriptor.Network of the hold's first authorization
 	Placed     time.Time // the first authorization of the hold
 	Expires    time.Time
 	Parts      int // authorizations that make it up (1 + incrementals)

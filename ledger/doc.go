@@ -37,6 +37,11 @@
 //     moves posted by the difference from the last load, so the same file
 //     twice changes nothing).
 //
+// An entry that acts on a hold — capture, release, expiry, a reversal that
+// found one — carries the hold's life-cycle key, card, cardholder, MCC and
+// network (Descriptor.Network of its authorization) where its request did
+// not, so the feed describes it without following the hold back.
+//
 // Interval counters (UTC day, week from Monday, month, year, all time)
 // count approved amounts — holds and postings — minus releases, per scope
 // and per merchant category (for category-restricted limits). Each

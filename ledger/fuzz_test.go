@@ -82,7 +82,8 @@ func fuzzLedger() *Ledger {
 }
 
 func FuzzAccountSnapshot(f *testing.F) {
-	f.Add(encodeAccount(nil, sampleAccount(fuzzLedger())))
+	l0 := fuzzLedger()
+	f.Add(l0.encodeAccount(nil, sampleAccount(l0)))
 	f.Add([]byte{snapshotVersion})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l := fuzzLedger()
@@ -90,11 +91,11 @@ func FuzzAccountSnapshot(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := l.decodeAccount("x", encodeAccount(nil, a))
+		again, err := l.decodeAccount("x", l.encodeAccount(nil, a))
 		if err != nil {
 			t.Fatalf("re-encoded account does not decode: %v", err)
 		}
-		if x, y := encodeAccount(nil, a), encodeAccount(nil, again); string(x) != string(y) {
+		if x, y := l.encodeAccount(nil, a), l.encodeAccount(nil, again); string(x) != string(y) {
 			t.Fatal("round trip changed the account")
 		}
 	})
@@ -106,7 +107,7 @@ func TestAccountSnapshotRoundTrip(t *testing.T) {
 	if err := a.check(); err != nil {
 		t.Fatal(err)
 	}
-	b := encodeAccount(nil, a)
+	b := l.encodeAccount(nil, a)
 	got, err := l.decodeAccount(a.id, b)
 	if err != nil {
 		t.Fatal(err)
@@ -114,13 +115,24 @@ func TestAccountSnapshotRoundTrip(t *testing.T) {
 	if err := got.check(); err != nil {
 		t.Fatal(err)
 	}
-	if string(encodeAccount(nil, got)) != string(b) || got.pending != 2000 || len(got.byID) != 1 || len(got.revOriginal) != 1 {
+	if string(l.encodeAccount(nil, got)) != string(b) || got.pending != 2000 || len(got.byID) != 1 || len(got.revOriginal) != 1 {
 		t.Fatalf("decoded account differs: pending %d, %d holds", got.pending, len(got.byID))
 	}
 	for i := 0; i < len(b); i++ {
 		if _, err := l.decodeAccount(a.id, b[:i]); err == nil {
 			t.Fatalf("a truncated snapshot (%d of %d bytes) decoded", i, len(b))
 		}
+	}
+	if hi := l.holdInfo(&got.holds[got.byID[7]]); hi.Network != "visa" || hi.MCC != "5411" || hi.Card != "card_1" {
+		t.Fatalf("decoded hold %+v", hi)
+	}
+	// A checkpoint of version 1 (before holds kept their network) still reads.
+	v1, err := l.decodeAccount(a.id, l.encodeAccountVersion(nil, a, 1))
+	if err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if hi := l.holdInfo(&v1.holds[v1.byID[7]]); hi.Network != "" || hi.Amount != 2000 || v1.pending != 2000 {
+		t.Fatalf("version 1 hold %+v", hi)
 	}
 }
 

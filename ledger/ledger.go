@@ -91,6 +91,7 @@ type Ledger struct {
 	closed   atomic.Bool
 
 	volatileAck atomic.Uint64 // the feed's acknowledgement without a store
+	networks    networkNames  // holds' networks, interned
 
 	expiryByMCC [10000]int64 // nanoseconds
 	defaultExp  int64
@@ -598,7 +599,8 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 			}
 		} else {
 			slot = a.newHold(hold{id: res.HoldID, lifecycle: e.Lifecycle, amount: res.Approved, placed: at,
-				expires: exp, card: e.Card, cardholder: e.Cardholder, mcc: mcc, first: part})
+				expires: exp, card: e.Card, cardholder: e.Cardholder, mcc: mcc,
+				network: l.networks.id(e.Descriptor.Network), first: part})
 			l.expiry.pushHold(exp-at, holdDue{exp, a, res.HoldID})
 		}
 		a.pending += res.Approved
@@ -649,6 +651,7 @@ func (l *Ledger) applyReverse(a *account, e *Entry) {
 	case slot >= 0:
 		h := &a.holds[slot]
 		res.HoldID = h.id
+		l.describeHold(e, h)
 		if part >= 0 {
 			want := h.part(part).amount
 			if e.Amount > 0 {
@@ -751,13 +754,13 @@ func (l *Ledger) Capture(c *Capture) Result {
 		e.Result.Posted, e.Result.Available = a.posted, a.available()
 		return l.finish(a, &e)
 	}
-	applyCapture(a, &e)
+	l.applyCapture(a, &e)
 	return l.finish(a, &e)
 }
 
 // applyCapture posts a capture of the hold e.Result.HoldID (0: none). A
 // negative amount (a credit) never names a hold.
-func applyCapture(a *account, e *Entry) {
+func (l *Ledger) applyCapture(a *account, e *Entry) {
 	res := &e.Result
 	if res.Status == Declined {
 		res.Currency, res.Posted, res.Available = a.currency, a.posted, a.available()
@@ -766,6 +769,7 @@ func applyCapture(a *account, e *Entry) {
 	res.Status, res.Approved, res.Currency = Approved, e.Amount, a.currency
 	if slot, ok := a.byID[res.HoldID]; ok && res.HoldID != 0 {
 		h := &a.holds[slot]
+		l.describeHold(e, h)
 		if d := e.Amount - h.amount; d > 0 {
 			last := h.part(h.parts() - 1)
 			a.count(h.card, h.cardholder, last.win, h.mcc, d)
@@ -802,11 +806,11 @@ func (l *Ledger) Release(r *Release) Result {
 	if done {
 		return res
 	}
-	applyRelease(a, &e)
+	l.applyRelease(a, &e)
 	return l.finish(a, &e)
 }
 
-func applyRelease(a *account, e *Entry) {
+func (l *Ledger) applyRelease(a *account, e *Entry) {
 	res := &e.Result
 	res.Currency = a.currency
 	slot, ok := a.byID[e.HoldRef]
@@ -820,6 +824,7 @@ func applyRelease(a *account, e *Entry) {
 		if e.Amount > 0 {
 			want = min(want, e.Amount)
 		}
+		l.describeHold(e, &a.holds[slot])
 		res.Status, res.HoldID = Approved, e.HoldRef
 		res.Released = a.release(slot, want)
 		res.Approved = res.Released
@@ -870,7 +875,7 @@ func (l *Ledger) ExpireDue(now time.Time, max int) int {
 		if ok && a.holds[slot].expires == d.due && !l.closed.Load() {
 			e := Entry{Op: OpExpire, Account: a.id, Currency: a.currency, HoldRef: d.holdID,
 				Time: time.Unix(0, at).UTC()}
-			applyExpire(a, &e)
+			l.applyExpire(a, &e)
 			l.finish(a, &e) // unlocks
 			l.metrics.expired.Add(1)
 			released++
@@ -892,10 +897,11 @@ func (l *Ledger) ExpireDue(now time.Time, max int) int {
 	return released
 }
 
-func applyExpire(a *account, e *Entry) {
+func (l *Ledger) applyExpire(a *account, e *Entry) {
 	res := &e.Result
 	res.Status, res.Currency, res.HoldID = Approved, a.currency, e.HoldRef
 	if slot, ok := a.byID[e.HoldRef]; ok && e.HoldRef != 0 {
+		l.describeHold(e, &a.holds[slot])
 		res.Released = a.release(slot, a.holds[slot].amount)
 	}
 	res.Posted, res.Available = a.posted, a.available()
@@ -930,7 +936,7 @@ func (l *Ledger) Holds(id string) []HoldInfo {
 	var out []HoldInfo
 	for i := range a.holds {
 		if a.holds[i].id != 0 {
-			out = append(out, a.holdInfo(&a.holds[i]))
+			out = append(out, l.holdInfo(&a.holds[i]))
 		}
 	}
 	a.mu.Unlock()

@@ -197,13 +197,13 @@ func (l *Ledger) replayEntry(e, got *Entry) error {
 			if e.Result.Status == Declined {
 				got.Result.Status, got.Result.Reason = e.Result.Status, e.Result.Reason
 			}
-			applyCapture(a, got)
+			l.applyCapture(a, got)
 		case OpRelease:
-			applyRelease(a, got)
+			l.applyRelease(a, got)
 		case OpAdjust:
 			applyAdjust(a, got)
 		case OpExpire:
-			applyExpire(a, got)
+			l.applyExpire(a, got)
 		default:
 			return fmt.Errorf("%w: op %d", errCorrupt, e.Op)
 		}
@@ -317,7 +317,7 @@ func (l *Ledger) checkpoint() error {
 	var buf []byte
 	for _, a := range l.accounts.all() {
 		a.mu.Lock()
-		buf = encodeAccount(buf[:0], a)
+		buf = l.encodeAccount(buf[:0], a)
 		maxSeq = max(maxSeq, a.lastSeq)
 		a.mu.Unlock()
 		key := append(checkpointPrefix(gen, 'a'), a.id...)

@@ -10,7 +10,8 @@ import (
 // requests. Maps are written in sorted order so that the same state always
 // encodes to the same bytes.
 
-const snapshotVersion = 1
+// snapshotVersion 2 added each hold's network; version 1 is still read.
+const snapshotVersion = 2
 
 func appendTotals(b []byte, t *totals) []byte {
 	for _, w := range t.win {
@@ -116,8 +117,14 @@ func (d *decoder) scopes() map[string]*scopeSpend {
 }
 
 // encodeAccount appends an account's state; the caller holds its lock.
-func encodeAccount(b []byte, a *account) []byte {
-	b = append(b, snapshotVersion)
+func (l *Ledger) encodeAccount(b []byte, a *account) []byte {
+	return l.encodeAccountVersion(b, a, snapshotVersion)
+}
+
+// encodeAccountVersion writes a given snapshot version (tests write the
+// older ones, to show they are still read).
+func (l *Ledger) encodeAccountVersion(b []byte, a *account, ver byte) []byte {
+	b = append(b, ver)
 	b = appendString(b, a.currency)
 	for _, v := range [...]int64{a.posted, a.credit, a.pending, a.loaded} {
 		b = binary.AppendVarint(b, v)
@@ -142,6 +149,9 @@ func encodeAccount(b []byte, a *account) []byte {
 		b = appendString(b, h.card)
 		b = appendString(b, h.cardholder)
 		b = binary.AppendUvarint(b, uint64(h.mcc))
+		if ver >= 2 {
+			b = appendString(b, l.networks.name(h.network))
+		}
 		b = binary.AppendUvarint(b, uint64(h.parts()))
 		for i := 0; i < h.parts(); i++ {
 			p := h.part(i)
@@ -178,7 +188,8 @@ func encodeAccount(b []byte, a *account) []byte {
 // decodeAccount rebuilds an account, its holds' indexes and their expiry.
 func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 	d := decoder{b: v}
-	if ver := d.byte1(); ver != snapshotVersion {
+	ver := d.byte1()
+	if ver != 1 && ver != snapshotVersion {
 		return nil, fmt.Errorf("%w: %w: version %d", errCorrupt, errCheckpoint, ver)
 	}
 	a := &account{id: id, currency: d.str("")}
@@ -198,6 +209,9 @@ func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 		h.placed, h.expires = d.varint(), d.varint()
 		h.card, h.cardholder = d.str(""), d.str("")
 		h.mcc = uint16(d.uvarint())
+		if ver >= 2 {
+			h.network = l.networks.id(d.str(""))
+		}
 		parts := d.uvarint()
 		if parts == 0 || parts > uint64(len(d.b)) {
 			return nil, fmt.Errorf("%w: hold %d has %d parts", errCorrupt, h.id, parts)

@@ -219,6 +219,24 @@ func parseMCC(s string) uint16 {
 	return v
 }
 
+// mccDigits holds every four-digit code in order, so that a code's string
+// is a slice of it: no formatting and no allocation per entry.
+var mccDigits = func() string {
+	b := make([]byte, 0, 4*10000)
+	for m := 0; m < 10000; m++ {
+		b = append(b, byte('0'+m/1000), byte('0'+m/100%10), byte('0'+m/10%10), byte('0'+m%10))
+	}
+	return string(b)
+}()
+
+// mccString is the four digits of a parsed code; "" for noMCC.
+func mccString(m uint16) string {
+	if m >= 10000 {
+		return ""
+	}
+	return mccDigits[4*int(m) : 4*int(m)+4]
+}
+
 // limitApplies reports whether a category-restricted limit covers mcc.
 func limitApplies(l *Limit, mcc string) bool {
 	if len(l.Categories) == 0 {
