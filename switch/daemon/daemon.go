@@ -358,19 +358,21 @@ func (d *Daemon) notReady() string {
 	return ""
 }
 
-// openFeed starts the publisher of the journal to the configured sink.
-// With the admin API on, every entry is indexed (for the authorization
-// routes) before the feed may acknowledge it.
+// openFeed starts the publisher of the journal to the configured sink,
+// with each entry's answer described (describedJournal). With the admin
+// API on, every entry is indexed (for the authorization routes) before the
+// feed may acknowledge it.
 func (d *Daemon) openFeed() error {
-	var j feed.Journal = d.ledger
+	opts := feed.Options{Registerer: d.reg, Logger: d.log.With("component", "feed")}
 	if d.authIdx != nil {
-		j = authindex.IndexingJournal{Ledger: d.ledger, Index: d.authIdx}
+		// Indexed before the feed may acknowledge: the index never has a gap.
+		opts.Observe = d.authIdx.Add
 	}
 	dir := d.cfg.Feed.Dir
 	if dir == "" {
 		dir = filepath.Join(d.cfg.DataDir, "feed")
 	}
-	f, err := feedrun.Open(context.Background(), j, feedrun.Config{
+	f, err := feedrun.Open(context.Background(), describedJournal{d.ledger}, feedrun.Config{
 		Sink:            d.cfg.Feed.Sink,
 		Dir:             dir,
 		NATSURL:         d.cfg.Feed.NATSURL,
@@ -378,7 +380,7 @@ func (d *Daemon) openFeed() error {
 		Replicas:        1,
 		MaxBacklog:      uint64(d.cfg.Feed.MaxBacklog),
 		OverBoundPolicy: d.cfg.Feed.OverBoundPolicy,
-	}, feed.Options{Registerer: d.reg, Logger: d.log.With("component", "feed")})
+	}, opts)
 	if err != nil {
 		return fmt.Errorf("feed: %w", err)
 	}

@@ -1,11 +1,16 @@
 package daemon_test
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/authswitch/authswitch/feed"
 	"github.com/authswitch/authswitch/spec"
 )
 
@@ -433,4 +438,93 @@ func TestConnectionLimit(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("connection past the limit was not closed")
 	}
+}
+
+// TestFeedRecordsEveryDecision: every decision reaches the segment files
+// once, in sequence order, and no PAN appears in them.
+func TestFeedRecordsEveryDecision(t *testing.T) {
+	dir := t.TempDir()
+	d := startSwitch(t, testConfig(t, dir))
+	c := dial(t, d, spec.Visa)
+	approve := withCVV2(t, purchase(spec.Visa, visaPAN, 300))
+	if a := c.do(approve); a.ResponseCode != "00" {
+		t.Fatalf("approval: %s", a.ResponseCode)
+	}
+	if a := c.do(purchase(spec.Visa, frozenPAN, 300)); a.ResponseCode != "62" {
+		t.Fatalf("decline: %s", a.ResponseCode)
+	}
+	if a := c.do(reversalOf(approve, "0400", 0)); a.ResponseCode != "00" {
+		t.Fatalf("reversal: %s", a.ResponseCode)
+	}
+	if err := d.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// A restart ships whatever the first run left in the outbox.
+	d = startSwitch(t, testConfig(t, dir))
+
+	var recs []feed.Record
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		recs = recs[:0]
+		raw := readFeedFiles(t, filepath.Join(dir, "feed"))
+		for _, pan := range []string{visaPAN, frozenPAN, mcPAN} {
+			if bytes.Contains(raw, []byte(pan)) {
+				t.Fatal("a PAN is in the feed")
+			}
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			var r feed.Record
+			if err := feed.ParseRecord(line, &r); err != nil {
+				t.Fatalf("record %q: %v", line, err)
+			}
+			recs = append(recs, r)
+		}
+		ops := map[string]int{}
+		for _, r := range recs {
+			if r.Network == "visa" {
+				ops[r.Op+"/"+r.ResponseCode]++
+			}
+		}
+		if ops["authorize/00"] == 1 && ops["decline/62"] == 1 && ops["reverse/00"] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			for _, r := range recs {
+				t.Logf("%+v", r)
+			}
+			t.Fatalf("feed has %v", ops)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i := 1; i < len(recs); i++ {
+		if recs[i].Seq != recs[i-1].Seq+1 {
+			t.Fatalf("feed sequence jumps from %d to %d", recs[i-1].Seq, recs[i].Seq)
+		}
+	}
+	for _, r := range recs {
+		if r.Network == "visa" && r.Op == "authorize" && (r.Last4 != "1111" || r.CardToken == "" || r.Merchant.MCC != "5999" || len(r.AuthCode) != 6) {
+			t.Fatalf("authorization record: %+v", r)
+		}
+	}
+}
+
+func readFeedFiles(t *testing.T, dir string) []byte {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	var all []byte
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return all
 }
