@@ -234,7 +234,7 @@ func TestDashboardCovers(t *testing.T) {
 		"traffic and approval rate by network": {"authswitch_requests_total", "authswitch_answers_total"},
 		"decline reasons":                      {"authswitch_decisions_total", "rules_decisions_total"},
 		"stand-ins and late answers":           {"authswitch_stand_ins_total", "authswitch_late_answers_total"},
-		"connections and sign-on state":        {"authswitch_connections", "authswitch_connection_signed_on"},
+		"connections and sign-on state":        {"authswitch_open_connections", "authswitch_connection_signed_on"},
 		"journal batch size":                   {"ledger_journal_batch_entries_bucket"},
 		"feed backlog":                         {"feed_backlog_entries", "feed_backlog_oldest_age_seconds"},
 		"cache hit ratio":                      {"rules_cache_requests_total"},

@@ -71,7 +71,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Requests read and not yet answered.",
 		}, []string{"network"}),
 		conns: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: ns, Name: "connections",
+			Namespace: ns, Name: "open_connections",
 			Help: "Open network connections.",
 		}, []string{"network"}),
 		connsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -128,6 +128,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			m.malformed.WithLabelValues(name, r)
 		}
 		m.standIns.WithLabelValues(name, "91")
+		// Series that exist from the start, at zero, so that rate() and
+		// increase() see their first event.
+		m.acceptErrs.WithLabelValues(name)
+		m.keepAlives.WithLabelValues(name)
+		m.late.WithLabelValues(name)
+		for _, r := range []string{"sent", "answered", "timeout"} {
+			m.echoes.WithLabelValues(name, r)
+		}
+		for _, r := range []string{"accepted", "rejected_limit", "tls_failed"} {
+			m.connsTotal.WithLabelValues(name, r)
+		}
+		for _, mti := range []string{"0100", "0101", "0120", "0121", "0400", "0401", "0420", "0421", "0800"} {
+			m.requests.WithLabelValues(name, mti)
+		}
 	}
 	return m
 }
