@@ -15,11 +15,11 @@ func (funds) decide(t *txn) verdict {
 	if t.card == nil || t.account == nil {
 		return verdict{codeSystemMalfunction, reasonReferenceDataUnavailable}
 	}
-	m := newMemo(t.a, &t.req.Key, t.cvv2, t.cvv)
-	t.req.Memo = ledger.Memo(m)
+	t.memo = newMemo(t.a, &t.req.Key, t.cvv2, t.cvv)
+	t.req.Memo = ledger.Memo(t.memo)
 	t.result = t.e.ledger.Authorize(&t.req)
 	t.recorded = true
-	code, _, why := ledgerVerdict(&t.result, m.flags())
+	code, _, why := ledgerVerdict(&t.result, t.memo.flags())
 	return verdict{code, why}
 }
 

@@ -220,9 +220,10 @@ func (e *Engine) Authorize(a *spec.Authorization) Decision {
 			break
 		}
 	}
-	m := newMemo(a, &key, t.cvv2, t.cvv)
+	m := t.memo
 	if !t.recorded {
 		// Decided before the ledger: record the decline.
+		m = newMemo(a, &key, t.cvv2, t.cvv)
 		m.setDecision(at, v.reason, v.code)
 		d := &t.req.Descriptor
 		d.Decision, d.ResponseCode = "declined", v.code

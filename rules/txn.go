@@ -51,7 +51,8 @@ type txnState struct {
 
 	req      ledger.Authorize // built up by the checks; the funds check sends it
 	result   ledger.Result    // the ledger's answer, once the funds check ran
-	recorded bool             // the ledger has recorded the request (result is set)
+	memo     memo             // what was sent with it
+	recorded bool             // the ledger has recorded the request (result and memo are set)
 
 	rules   *programSet // the program rules this request was decided with
 	ruleHit int         // index of the program rule that declined
