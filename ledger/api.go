@@ -168,6 +168,17 @@ type Descriptor struct {
 	Reason        string // words: "insufficient_funds", "card_inactive", ...
 	ResponseCode  string
 	AuthCode      string
+
+	// Operator's writes (fund, debit, capture, release by the admin API)
+	// and audit records (OpAudit). None may hold a PAN or a key: an
+	// operation whose one of these looks like a card number (12 or more
+	// consecutive digits) or is longer than its bound is refused
+	// (ReasonSensitiveData, ReasonInvalidRequest) and nothing is journaled.
+	Actor     string // who: the admin token's name (≤ 64 bytes)
+	Action    string // what: "card.update", "account.fund", ... (≤ 64 bytes)
+	Object    string // the object's id (≤ 128 bytes)
+	RequestID string // the admin request's id (≤ 64 bytes)
+	Note      string // a short free text (≤ 256 bytes)
 }
 
 // Result is what an operation did. A repeat of a known request returns the
@@ -205,6 +216,12 @@ const (
 	ReasonUnavailable                                      // the ledger is closed or its journal failed
 )
 
+// Reasons added with audit records and required holds.
+const (
+	ReasonInvalidRequest Reason = iota + ReasonUnavailable + 1 // a required field missing, or one too long
+	ReasonSensitiveData                                        // a free-text field looks like a card number: refused, not journaled
+)
+
 // String returns the reason in the words the feed and the metrics use.
 func (r Reason) String() string {
 	switch r {
@@ -230,6 +247,10 @@ func (r Reason) String() string {
 		return "hold_unknown"
 	case ReasonUnavailable:
 		return "unavailable"
+	case ReasonInvalidRequest:
+		return "invalid_request"
+	case ReasonSensitiveData:
+		return "sensitive_data"
 	}
 	return "unknown"
 }
@@ -288,6 +309,23 @@ type Adjust struct {
 	Descriptor Descriptor
 }
 
+// Audit is an operator's write — a card updated, an account funded, keys
+// loaded — recorded in the journal as an OpAudit entry so that the feed
+// carries it with the money. Nothing but the journal (and, with a Key, the
+// remembered answer) changes. Actor and Action are required; no field may
+// look like a card number or exceed its bound (see Descriptor).
+type Audit struct {
+	Key       RequestKey // optional: a repeat of the same key records nothing more (ClassAdmin keys)
+	Actor     string     // the admin token's name
+	Action    string     // "card.update", "account.create", ...
+	Object    string     // the object's id
+	RequestID string     // the admin request's id
+	Note      string     // a short free text
+	Account   string     // optional: the account the object belongs to
+	Ref       uint64     // optional: the journal entry of the money movement the write made
+	At        time.Time
+}
+
 // HoldInfo describes one open hold.
 type HoldInfo struct {
 	ID         uint64
@@ -315,6 +353,7 @@ const (
 	OpExpire
 	OpAdjust
 	OpAccount // an account created or reloaded from the portfolio
+	OpAudit   // an operator's write, recorded (RecordAudit); no money moves
 )
 
 // String returns the op's name as the feed writes it.
@@ -338,6 +377,8 @@ func (o Op) String() string {
 		return "adjust"
 	case OpAccount:
 		return "account"
+	case OpAudit:
+		return "audit"
 	}
 	return "unknown"
 }
@@ -366,6 +407,7 @@ type Entry struct {
 	Expires    time.Time
 	Credit     int64  // the credit limit an account entry set
 	VelDepth   uint16 // the deepest velocity control the request carried
+	Ref        uint64 // audit: the journal entry of the money movement the audited write made (0: none)
 
 	Result     Result
 	Descriptor Descriptor

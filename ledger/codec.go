@@ -7,12 +7,21 @@ import (
 	"time"
 )
 
-// The journal's entry encoding: a version byte, the op, a flags byte, then
+// The journal's entry encoding: a version byte, the op, a flags byte, the
+// sequence number (8 bytes, little endian, at seqOffset, so that an entry
+// encoded before its number is handed out can be numbered in place), then
 // varints and length-prefixed strings in a fixed order. Fixed-size keys are
 // written only when not zero (the flags say which). It is written on the
 // hot path into a reused buffer, so encoding allocates nothing.
+//
+// Version 1 (still read) had the sequence number as a varint and ended
+// after the authorization code; version 2 adds the operator's fields of the
+// descriptor and the audit reference.
 
-const entryVersion = 1
+const (
+	entryVersion = 2
+	seqOffset    = 3
+)
 
 const (
 	flagForce = 1 << iota
@@ -72,7 +81,7 @@ func appendEntry(b []byte, e *Entry) []byte {
 		flags |= flagMemo
 	}
 	b = append(b, entryVersion, byte(e.Op), flags)
-	b = binary.AppendUvarint(b, e.Seq)
+	b = binary.LittleEndian.AppendUint64(b, e.Seq)
 	b = binary.AppendVarint(b, unixNano(e.Time))
 	if flags&flagKey != 0 {
 		b = append(b, e.Key[:]...)
@@ -112,10 +121,15 @@ func appendEntry(b []byte, e *Entry) []byte {
 	}
 	b = binary.AppendVarint(b, d.Amount)
 	for _, s := range [...]string{d.Currency, d.MerchantName, d.MerchantCity, d.Country, d.MCC, d.TerminalID,
-		d.Decision, d.Reason, d.ResponseCode, d.AuthCode} {
+		d.Decision, d.Reason, d.ResponseCode, d.AuthCode, d.Actor, d.Action, d.Object, d.RequestID, d.Note} {
 		b = appendString(b, s)
 	}
-	return b
+	return binary.AppendUvarint(b, e.Ref)
+}
+
+// numberEntry writes seq into an entry encoded by appendEntry.
+func numberEntry(b []byte, seq uint64) {
+	binary.LittleEndian.PutUint64(b[seqOffset:], seq)
 }
 
 // decoder reads an encoded entry; the first failure sticks.
@@ -138,6 +152,16 @@ func (d *decoder) byte1() byte {
 	c := d.b[0]
 	d.b = d.b[1:]
 	return c
+}
+
+func (d *decoder) uint64le() uint64 {
+	if d.err != nil || len(d.b) < 8 {
+		d.fail("short")
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
 }
 
 func (d *decoder) uvarint() uint64 {
@@ -194,13 +218,18 @@ func (d *decoder) str(old string) string {
 // decodeEntry decodes one entry into e, reusing e's strings when equal.
 func decodeEntry(b []byte, e *Entry) error {
 	d := decoder{b: b}
-	if v := d.byte1(); v != entryVersion && d.err == nil {
-		return fmt.Errorf("%w: version %d", errCorrupt, v)
+	ver := d.byte1()
+	if ver != 1 && ver != entryVersion && d.err == nil {
+		return fmt.Errorf("%w: version %d", errCorrupt, ver)
 	}
 	e.Op = Op(d.byte1())
 	flags := d.byte1()
 	e.Force, e.NoHold, e.Partial = flags&flagForce != 0, flags&flagNoHold != 0, flags&flagPartial != 0
-	e.Seq = d.uvarint()
+	if ver == 1 {
+		e.Seq = d.uvarint()
+	} else {
+		e.Seq = d.uint64le()
+	}
 	e.Time = fromUnixNano(d.varint())
 	e.Key, e.Lifecycle, e.Original, e.Result.Memo = RequestKey{}, LifecycleKey{}, OriginalKey{}, Memo{}
 	if flags&flagKey != 0 {
@@ -245,6 +274,13 @@ func decodeEntry(b []byte, e *Entry) error {
 	for _, p := range [...]*string{&ds.Currency, &ds.MerchantName, &ds.MerchantCity, &ds.Country, &ds.MCC, &ds.TerminalID,
 		&ds.Decision, &ds.Reason, &ds.ResponseCode, &ds.AuthCode} {
 		*p = d.str(*p)
+	}
+	ds.Actor, ds.Action, ds.Object, ds.RequestID, ds.Note, e.Ref = "", "", "", "", "", 0
+	if ver >= 2 {
+		for _, p := range [...]*string{&ds.Actor, &ds.Action, &ds.Object, &ds.RequestID, &ds.Note} {
+			*p = d.str(*p)
+		}
+		e.Ref = d.uvarint()
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("trailing bytes")

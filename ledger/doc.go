@@ -51,6 +51,16 @@
 // from a time-ordered ring per scope, as deep as the deepest control
 // asked for (at most 4,096).
 //
+// # Operators
+//
+// RecordAudit journals an operator's write (OpAudit: actor, action, object,
+// request id, note) with the money, and the admin API's money movements
+// carry the same fields in their Descriptor. None of them may look like a
+// card number (12 or more consecutive digits): such an operation is
+// refused before anything is journaled. Admin operations have keys of
+// their own class (ClassAdmin, MakeAdminRequestKey), which no network
+// request can share.
+//
 // # Idempotency
 //
 // Every operation with a RequestKey remembers its Result; the same key

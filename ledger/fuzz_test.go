@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/hex"
 	"reflect"
 	"testing"
 	"time"
@@ -29,7 +30,12 @@ func FuzzEntry(f *testing.F) {
 	f.Add(appendEntry(nil, &e))
 	e2 := Entry{Seq: 1, Op: OpAccount, Account: "a", Currency: "EUR", Amount: -5, Credit: 10}
 	f.Add(appendEntry(nil, &e2))
+	e3 := auditEntry()
+	f.Add(appendEntry(nil, &e3))
 	f.Add([]byte{entryVersion, byte(OpDecline), 0xFF})
+	if v1, err := hex.DecodeString(entryV1); err == nil {
+		f.Add(v1)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got Entry
 		if err := decodeEntry(b, &got); err != nil {
@@ -45,20 +51,59 @@ func FuzzEntry(f *testing.F) {
 	})
 }
 
+// auditEntry has every field version 2 added.
+func auditEntry() Entry {
+	return Entry{Seq: 1 << 40, Time: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC), Op: OpAudit, Account: "acct_1", Ref: 41,
+		Key: MakeAdminRequestKey([]byte("digest")), Result: Result{Status: Approved, Seq: 1 << 40},
+		Descriptor: Descriptor{Actor: "ops", Action: "card.update", Object: "card_1", RequestID: "req_1", Note: "n"}}
+}
+
 func TestEntryRoundTrip(t *testing.T) {
-	e := sampleEntry()
 	var got Entry
-	if err := decodeEntry(appendEntry(nil, &e), &got); err != nil {
-		t.Fatal(err)
+	for _, e := range []Entry{sampleEntry(), auditEntry()} {
+		if err := decodeEntry(appendEntry(nil, &e), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, e) {
+			t.Fatalf("decoded\n%+v\nencoded\n%+v", got, e)
+		}
 	}
-	if !reflect.DeepEqual(got, e) {
-		t.Fatalf("decoded\n%+v\nencoded\n%+v", got, e)
+	e := sampleEntry()
+	b0 := appendEntry(nil, &e)
+	numberEntry(b0, 77)
+	if err := decodeEntry(b0, &got); err != nil || got.Seq != 77 || got.Result.Seq != 77 {
+		t.Fatalf("numbered in place: seq %d, %v", got.Seq, err)
 	}
 	b := appendEntry(nil, &e)
 	for i := 0; i < len(b); i++ {
 		if err := decodeEntry(b[:i], &got); err == nil {
 			t.Fatalf("a truncated entry (%d of %d bytes) decoded", i, len(b))
 		}
+	}
+}
+
+// entryV1 is sampleEntry as version 1 wrote it.
+const entryV1 = "" +
+	"01017c2a808092e5e0c2cd99310101313233343536303330343130303030303030303030303030303432000000013338" +
+	"313233343536373839303132332020202020202020013132333435363033303431303030303030303030303030303034" +
+	"32a68d9d4ac18b5822836dbc798ff28255000000000102030000000000000000000000000006616363745f310463685f" +
+	"3106636172645f31043534313103555344a413008080daf7dfc6e09b3100060200d00f07d00f00904ec03e0476697361" +
+	"0d617574686f72697a6174696f6e0430313030063132333435360000000430303130a413035553440453484f50000000" +
+	"00127061727469616c6c795f617070726f7665640002313000"
+
+// TestEntryVersion1 reads a journal entry written before version 2: a
+// journal on disk outlives the code that wrote it.
+func TestEntryVersion1(t *testing.T) {
+	b, err := hex.DecodeString(entryV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Entry
+	if err := decodeEntry(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := sampleEntry(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded\n%+v\nwant\n%+v", got, want)
 	}
 }
 

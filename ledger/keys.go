@@ -9,7 +9,30 @@ const (
 	ClassReversal       byte = 3 // 0400/0401
 	ClassReversalAdvice byte = 4 // 0420/0421
 	ClassOther          byte = 9 // decisions recorded outside the networks' flows
+
+	// ClassAdmin is reserved for the admin API's operations (funding,
+	// debits, captures, releases, audit records): their keys have 0 in
+	// byte 0 (no network: the networks' keys carry 1 or 2 there) and
+	// ClassAdmin in byte 1, so that no network request can ever share a key
+	// with an operator's. Bytes 2–31 are the admin's own identity of the
+	// operation (a digest of its idempotency key and path). Build them with
+	// MakeAdminRequestKey.
+	ClassAdmin byte = 0xAD
 )
+
+// MakeAdminRequestKey makes the key of an admin operation from a digest of
+// what identifies it (its first 30 bytes are used; a shorter one is
+// zero-padded). The same digest always gives the same key, so a retried
+// operation reaches the ledger as a repeat.
+func MakeAdminRequestKey(digest []byte) RequestKey {
+	var k RequestKey
+	k[0], k[1] = 0, ClassAdmin
+	copy(k[2:], digest)
+	return k
+}
+
+// IsAdminKey reports whether k is an admin operation's key.
+func IsAdminKey(k *RequestKey) bool { return k[0] == 0 && k[1] == ClassAdmin }
 
 // MakeRequestKey packs a request's identity: network, MTI class, STAN (6),
 // transmission time (10, MMDDhhmmss) and acquirer id (up to 11, as sent).

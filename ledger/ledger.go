@@ -372,6 +372,9 @@ func applyAccount(a *account, e *Entry) {
 // or grows its hold — atomically for the account: idempotency, limits,
 // velocity, funds, hold. The caller answers after WaitDurable(Result.Seq).
 func (l *Ledger) Authorize(r *Authorize) Result {
+	if why := checkOperatorFields(&r.Descriptor); why != ReasonNone {
+		return Result{Status: Declined, Reason: why, Memo: r.Memo}
+	}
 	op := OpAuthorize
 	if r.Force {
 		op = OpAdvice
@@ -623,6 +626,9 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 // reversal that finds nothing is answered approved and remembered, so the
 // original, should it come later, is declined as already reversed.
 func (l *Ledger) Reverse(r *Reverse) Result {
+	if why := checkOperatorFields(&r.Descriptor); why != ReasonNone {
+		return Result{Status: Declined, Reason: why, Memo: r.Memo}
+	}
 	e := Entry{Op: OpReverse, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original, Account: r.Account,
 		Card: r.Card, Amount: r.ActualAmount, Descriptor: r.Descriptor, Result: Result{Status: Approved, Memo: r.Memo}}
 	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
@@ -692,6 +698,9 @@ func (l *Ledger) applyReverse(a *account, e *Entry) {
 // RecordDecline records a decision made before the ledger. Nothing changes
 // but the journal and the request's remembered answer.
 func (l *Ledger) RecordDecline(r *Decline) Result {
+	if why := checkOperatorFields(&r.Descriptor); why != ReasonNone {
+		return Result{Status: Declined, Reason: why, Memo: r.Memo}
+	}
 	e := Entry{Op: OpDecline, Key: r.Key, Account: r.Account, Card: r.Card, Descriptor: r.Descriptor,
 		Result: Result{Status: Declined, Reason: ReasonExternal, Memo: r.Memo}}
 	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
@@ -735,6 +744,9 @@ func (l *Ledger) lockFor(id string, key *RequestKey, e *Entry, at time.Time) (a 
 // Capture posts a presentment: the hold it names becomes a posting of the
 // captured amount, and the spend counters follow the captured amount.
 func (l *Ledger) Capture(c *Capture) Result {
+	if why := checkOperatorFields(&c.Descriptor); why != ReasonNone {
+		return Result{Status: Declined, Reason: why, Memo: c.Memo}
+	}
 	e := Entry{Op: OpCapture, Key: c.Key, Lifecycle: c.Lifecycle, Account: c.Account, MCC: c.MCC,
 		Amount: c.Amount, HoldRef: c.HoldID, Descriptor: c.Descriptor, Result: Result{Memo: c.Memo}}
 	a, res, done := l.lockFor(c.Account, &c.Key, &e, c.At)
@@ -800,6 +812,9 @@ func (l *Ledger) applyCapture(a *account, e *Entry) {
 
 // Release is an operator's release of a hold, whole or in part.
 func (l *Ledger) Release(r *Release) Result {
+	if why := checkOperatorFields(&r.Descriptor); why != ReasonNone {
+		return Result{Status: Declined, Reason: why, Memo: r.Memo}
+	}
 	e := Entry{Op: OpRelease, Key: r.Key, Account: r.Account, Amount: r.Amount, HoldRef: r.HoldID,
 		Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
 	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
@@ -837,6 +852,9 @@ func (l *Ledger) applyRelease(a *account, e *Entry) {
 
 // Adjust funds or debits an account (operator or program), idempotently.
 func (l *Ledger) Adjust(r *Adjust) Result {
+	if why := checkOperatorFields(&r.Descriptor); why != ReasonNone {
+		return Result{Status: Declined, Reason: why, Memo: r.Memo}
+	}
 	e := Entry{Op: OpAdjust, Key: r.Key, Account: r.Account, Amount: r.Amount, Force: r.Force,
 		Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
 	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
@@ -905,6 +923,73 @@ func (l *Ledger) applyExpire(a *account, e *Entry) {
 		res.Released = a.release(slot, a.holds[slot].amount)
 	}
 	res.Posted, res.Available = a.posted, a.available()
+}
+
+// RecordAudit journals an operator's write (OpAudit): who did what to
+// which object, under which request, with a short note. It moves no money.
+// With a Key, a repeat returns the first answer and records nothing more.
+// A record without an actor or action, with a field over its bound, or
+// with a field that looks like a card number is refused and not journaled
+// (ReasonInvalidRequest, ReasonSensitiveData; Seq 0).
+func (l *Ledger) RecordAudit(a *Audit) Result {
+	e := Entry{Op: OpAudit, Key: a.Key, Account: a.Account, Ref: a.Ref, Time: a.At,
+		Descriptor: Descriptor{Actor: a.Actor, Action: a.Action, Object: a.Object, RequestID: a.RequestID, Note: a.Note},
+		Result:     Result{Status: Approved}}
+	if a.Actor == "" || a.Action == "" {
+		return Result{Status: Declined, Reason: ReasonInvalidRequest}
+	}
+	if why := checkOperatorFields(&e.Descriptor); why != ReasonNone {
+		return Result{Status: Declined, Reason: why}
+	}
+	if l.closed.Load() {
+		return unavailable
+	}
+	return l.recordUnknown(&e)
+}
+
+// Bounds of the operator's descriptor fields.
+const (
+	maxActor     = 64
+	maxAction    = 64
+	maxObject    = 128
+	maxRequestID = 64
+	maxNote      = 256
+	panDigits    = 12 // this many consecutive digits look like a card number
+)
+
+// checkOperatorFields refuses operator's fields that are too long or that
+// look like a card number: the journal, and the feed after it, must never
+// carry one. Free when they are empty, as on the networks' requests.
+func checkOperatorFields(d *Descriptor) Reason {
+	if len(d.Actor)|len(d.Action)|len(d.Object)|len(d.RequestID)|len(d.Note) == 0 {
+		return ReasonNone
+	}
+	if len(d.Actor) > maxActor || len(d.Action) > maxAction || len(d.Object) > maxObject ||
+		len(d.RequestID) > maxRequestID || len(d.Note) > maxNote {
+		return ReasonInvalidRequest
+	}
+	for _, s := range [...]string{d.Actor, d.Action, d.Object, d.RequestID, d.Note} {
+		if looksLikePAN(s) {
+			return ReasonSensitiveData
+		}
+	}
+	return ReasonNone
+}
+
+// looksLikePAN reports whether s holds panDigits or more consecutive ASCII
+// digits — a card number, or enough of one to matter.
+func looksLikePAN(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if run++; run >= panDigits {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }
 
 // Lookup returns the remembered answer of a request (Repeat set).

@@ -190,7 +190,7 @@ func (l *Ledger) replayEntry(e, got *Entry) error {
 			l.applyAuthorize(a, got, holdUnknown)
 		case OpReverse:
 			l.applyReverse(a, got)
-		case OpDecline:
+		case OpDecline, OpAudit:
 			got.Result = e.Result
 		case OpCapture:
 			got.Result.HoldID = e.Result.HoldID
