@@ -11,7 +11,8 @@ PKGS        := ./...
 
 FEED        ?= file
 
-.PHONY: all build run test lint vet staticcheck unit fuzz fuzz-short bench bench-quick bench-go netsim clean
+.PHONY: all build run test lint vet staticcheck unit fuzz fuzz-short bench bench-quick bench-go netsim \
+	soak ledger-soak portfolio-1m rules-10m clean
 
 all: build
 
@@ -81,6 +82,25 @@ netsim:
 ## bench-go: Go benchmarks of the hot paths.
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## soak: the long checks that do not fit make test's ten minutes.
+soak: ledger-soak portfolio-1m
+
+## ledger-soak: 10^6 random ledger steps with restarts, 100 SIGKILL rounds,
+## memory per account at 10M accounts (~6 GB), restart time at 1M accounts.
+ledger-soak:
+	LEDGER_RANDOM_STEPS=1000000 $(GO) test -count=1 -run TestRandomSequence -timeout 30m ./ledger
+	LEDGER_CRASH_ROUNDS=100 $(GO) test -count=1 -run 'TestCrash$$' -timeout 30m ./ledger
+	LEDGER_MEMORY_ACCOUNTS=10000000 $(GO) test -count=1 -run TestMemoryPerAccount -v -timeout 30m ./ledger
+	LEDGER_RESTART_ACCOUNTS=1000000 $(GO) test -count=1 -run TestRestartTime -v -timeout 30m ./ledger
+
+## portfolio-1m: load a million-card portfolio and report time and memory.
+portfolio-1m:
+	RULES_PORTFOLIO_1M=1 $(GO) test -count=1 -run TestLoadMillionCards -v -timeout 20m ./rules/
+
+## rules-10m: the decision's cost at 10M cards against 1k (~8 min, 4 GB).
+rules-10m:
+	RULES_BENCH_10M=1 $(GO) test -run '^$$' -bench PortfolioSize -benchtime 300000x -timeout 2h ./rules/
 
 clean:
 	rm -rf $(BIN)
