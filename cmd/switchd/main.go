@@ -34,8 +34,13 @@ func main() {
 	fmt.Fprintf(os.Stdout, "switchd ready: visa %s, mastercard %s, admin http://%s (metrics /metrics)\n",
 		d.Addr(spec.Visa), d.Addr(spec.Mastercard), d.AdminAddr())
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	<-sig
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	for s := range sig {
+		if s != syscall.SIGHUP {
+			break
+		}
+		_ = d.ReloadProgramRules() // logged; the previous rules stay on failure
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
 	defer cancel()
 	if err := d.Shutdown(ctx); err != nil {

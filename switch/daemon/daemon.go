@@ -36,6 +36,10 @@ import (
 //go:embed demo.jsonl
 var demoPortfolio []byte
 
+// largePortfolio is the number of cards from which start-up waits for the
+// reference store's compactions before taking traffic.
+const largePortfolio = 100_000
+
 // Daemon is a running switch: ledger, rules, sessions, admin HTTP.
 type Daemon struct {
 	cfg      Config
@@ -119,6 +123,14 @@ func Start(cfg Config, logOut io.Writer) (*Daemon, error) {
 		}
 		log.Info("portfolio loaded", "file", cfg.Portfolio, "cards", st.Cards, "accounts", st.Accounts,
 			"cardholders", st.Cardholders, "card_keys", st.CardKeys, "duration", st.Duration)
+		if st.Cards >= largePortfolio {
+			// A large load leaves compactions behind it; traffic taken
+			// while they run pays for them in read amplification.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := d.engine.Store().WaitCompactions(ctx)
+			cancel()
+			log.Info("reference store compacted after the load", "waited_error", err)
+		}
 	}
 
 	listeners := cfg.Listeners()
@@ -202,6 +214,20 @@ func (d *Daemon) Ledger() *ledger.Ledger { return d.ledger }
 
 // Engine returns the rules engine.
 func (d *Daemon) Engine() *rules.Engine { return d.engine }
+
+// ReloadProgramRules reads the program rules file again (SIGHUP).
+func (d *Daemon) ReloadProgramRules() error {
+	if d.cfg.Rules.ProgramRules == "" {
+		return nil
+	}
+	err := d.engine.ReloadProgramRules()
+	if err != nil {
+		d.log.Error("program rules not reloaded; the previous set stays", "file", d.cfg.Rules.ProgramRules, "error", err)
+	} else {
+		d.log.Info("program rules reloaded", "file", d.cfg.Rules.ProgramRules, "rules", len(d.engine.ProgramRules()))
+	}
+	return err
+}
 
 // Shutdown stops accepting, answers every request in flight, stops the
 // admin API, then syncs and closes the journal and the stores.
