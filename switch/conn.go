@@ -259,7 +259,7 @@ func (c *conn) handle(payload []byte) bool {
 		return true
 	}
 	a := &q.req.Authorization
-	c.srv.m.requests.WithLabelValues(c.network.String(), a.MTI).Inc()
+	c.srv.m.request(c.network, a.MTI)
 	if c.network == spec.Visa {
 		c.mu.Lock()
 		c.lastHdr = q.req.Header

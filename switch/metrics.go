@@ -1,6 +1,9 @@
 package netswitch
 
 import (
+	"sync"
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/authswitch/authswitch/spec"
@@ -25,30 +28,60 @@ type metrics struct {
 	acceptErrs  *prometheus.CounterVec   // network
 	decisionsBy *prometheus.CounterVec   // network, kind, reason
 
-	// Pre-resolved children for the hot path, indexed by network.
+	// Pre-resolved children for the hot path, indexed by network: a
+	// label lookup hashes its values, and this runs for every request.
 	perNet [3]netMetrics
+
+	decMu     sync.RWMutex
+	decisions map[decisionKey]prometheus.Counter
+}
+
+type decisionKey struct {
+	network spec.Network
+	kind    spec.Kind
+	reason  string
+}
+
+// mtis are the request types the sessions count, in index order; the
+// answer of mtis[i] is answerMTIs[i].
+var (
+	mtis       = [...]string{"0100", "0101", "0120", "0121", "0400", "0401", "0420", "0421", "0800"}
+	answerMTIs = [...]string{"0110", "0110", "0130", "0130", "0410", "0410", "0430", "0430", "0810"}
+	codeList   = [...]string{"00", "10", "85", "05", "12", "13", "14", "30", "41", "43", "46", "51", "54",
+		"55", "57", "59", "61", "62", "65", "75", "91", "96", "N7", "other"}
+)
+
+func mtiIndex(mti string) int {
+	for i, m := range mtis {
+		if m == mti {
+			return i
+		}
+	}
+	return -1
+}
+
+func codeIndex(code string) int {
+	for i, c := range codeList[:len(codeList)-1] {
+		if c == code {
+			return i
+		}
+	}
+	return len(codeList) - 1
 }
 
 type netMetrics struct {
 	inFlight prometheus.Gauge
 	late     prometheus.Counter
 	latency  [6]prometheus.Observer // by spec.Kind
+	requests [len(mtis)]prometheus.Counter
+	// answers by request MTI index and code index, made on first use so
+	// that only codes that happen get a series.
+	answers [len(mtis)][len(codeList)]atomic.Pointer[prometheus.Counter]
 }
 
-// responseCodes are the field 39 values of wire-spec §8; any other code is
-// counted as "other" so that a peer cannot grow the label set.
-var responseCodes = map[string]bool{
-	"00": true, "10": true, "85": true, "05": true, "12": true, "13": true, "14": true, "30": true,
-	"41": true, "43": true, "46": true, "51": true, "54": true, "55": true, "57": true, "59": true,
-	"61": true, "62": true, "65": true, "75": true, "91": true, "96": true, "N7": true,
-}
-
-func codeLabel(code string) string {
-	if responseCodes[code] {
-		return code
-	}
-	return "other"
-}
+// codeLabel is a response code as a label value: the codes of wire-spec
+// §8, any other "other", so that a peer cannot grow the label set.
+func codeLabel(code string) string { return codeList[codeIndex(code)] }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	const ns = "authswitch"
@@ -115,6 +148,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		reg.MustRegister(m.requests, m.answers, m.latency, m.inFlight, m.conns, m.connsTotal, m.signOn,
 			m.standIns, m.late, m.malformed, m.keepAlives, m.echoes, m.acceptErrs, m.decisionsBy)
 	}
+	m.decisions = map[decisionKey]prometheus.Counter{}
 	for _, n := range []spec.Network{spec.Visa, spec.Mastercard} {
 		name := n.String()
 		nm := &m.perNet[n]
@@ -139,9 +173,48 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		for _, r := range []string{"accepted", "rejected_limit", "tls_failed"} {
 			m.connsTotal.WithLabelValues(name, r)
 		}
-		for _, mti := range []string{"0100", "0101", "0120", "0121", "0400", "0401", "0420", "0421", "0800"} {
-			m.requests.WithLabelValues(name, mti)
+		for i, mti := range mtis {
+			nm.requests[i] = m.requests.WithLabelValues(name, mti)
 		}
 	}
 	return m
+}
+
+// request counts a decoded request.
+func (m *metrics) request(n spec.Network, mti string) {
+	if i := mtiIndex(mti); i >= 0 {
+		m.perNet[n].requests[i].Inc()
+	}
+}
+
+// answer counts an answer to a request of type mti.
+func (m *metrics) answer(n spec.Network, mti, code string) {
+	i := mtiIndex(mti)
+	if i < 0 {
+		return
+	}
+	j := codeIndex(code)
+	slot := &m.perNet[n].answers[i][j]
+	c := slot.Load()
+	if c == nil {
+		v := m.answers.WithLabelValues(n.String(), answerMTIs[i], codeList[j])
+		slot.CompareAndSwap(nil, &v)
+		c = slot.Load()
+	}
+	(*c).Inc()
+}
+
+// decision counts a decision by its reason.
+func (m *metrics) decision(n spec.Network, k spec.Kind, reason string) {
+	key := decisionKey{n, k, reason}
+	m.decMu.RLock()
+	c, ok := m.decisions[key]
+	m.decMu.RUnlock()
+	if !ok {
+		c = m.decisionsBy.WithLabelValues(n.String(), k.String(), reason)
+		m.decMu.Lock()
+		m.decisions[key] = c
+		m.decMu.Unlock()
+	}
+	c.Inc()
 }

@@ -83,23 +83,6 @@ func (s *Server) putRequest(q *request) {
 	s.pool.Put(q)
 }
 
-// answerMTI is the response type of a request type (0101 → "0110").
-func answerMTI(mti string) string {
-	switch mti {
-	case "0100", "0101":
-		return "0110"
-	case "0120", "0121":
-		return "0130"
-	case "0400", "0401":
-		return "0410"
-	case "0420", "0421":
-		return "0430"
-	case "0800":
-		return "0810"
-	}
-	return "other"
-}
-
 // encode builds the answer to q from its decision. An answer the codec
 // cannot build (it should always can) becomes a 96.
 func (q *request) encode() {
@@ -206,14 +189,13 @@ func (s *Server) answer(q *request) {
 func (s *Server) finish(q *request, now time.Time) {
 	c := q.c
 	a := &q.req.Authorization
-	name := c.network.String()
-	s.m.answers.WithLabelValues(name, answerMTI(a.MTI), codeLabel(q.dec.Answer.ResponseCode)).Inc()
+	s.m.answer(c.network, a.MTI, q.dec.Answer.ResponseCode)
 	nm := &s.m.perNet[c.network]
 	nm.latency[a.Kind].Observe(now.Sub(q.arrived).Seconds())
 	if a.Kind != spec.KindNetworkManagement {
 		nm.inFlight.Dec()
 		if q.dec.Reason != "" {
-			s.m.decisionsBy.WithLabelValues(name, a.Kind.String(), q.dec.Reason).Inc()
+			s.m.decision(c.network, a.Kind, q.dec.Reason)
 		}
 	}
 }
@@ -261,9 +243,8 @@ func (s *Server) standInLocked(q *request, now time.Time) spec.Answer {
 	if err == nil && !c.closing {
 		c.out = append(c.out, wire...)
 	}
-	name := c.network.String()
-	s.m.standIns.WithLabelValues(name, codeLabel(ans.ResponseCode)).Inc()
-	s.m.answers.WithLabelValues(name, answerMTI(a.MTI), codeLabel(ans.ResponseCode)).Inc()
+	s.m.standIns.WithLabelValues(c.network.String(), codeLabel(ans.ResponseCode)).Inc()
+	s.m.answer(c.network, a.MTI, ans.ResponseCode)
 	nm := &s.m.perNet[c.network]
 	nm.latency[a.Kind].Observe(now.Sub(q.arrived).Seconds())
 	nm.inFlight.Dec()
