@@ -528,3 +528,61 @@ func readFeedFiles(t *testing.T, dir string) []byte {
 	}
 	return all
 }
+
+// TestLifecycleEdges: a reversal before its original, refunds, and the
+// currency rules of wire-spec §7.
+func TestLifecycleEdges(t *testing.T) {
+	d := startSwitch(t, testConfig(t, t.TempDir()))
+	c := dial(t, d, spec.Visa)
+	before := available(t, c.do(balanceInquiry(spec.Visa, visaPAN)))
+
+	// The reversal arrives first: answered 00 and recorded; the late
+	// original is declined 05 without a hold.
+	orig := purchase(spec.Visa, visaPAN, 900)
+	if r := c.do(reversalOf(orig, "0400", 0)); r.ResponseCode != "00" {
+		t.Fatalf("early reversal: %s", r.ResponseCode)
+	}
+	if a := c.do(orig); a.ResponseCode != "05" {
+		t.Fatalf("original after its reversal: %s, want 05", a.ResponseCode)
+	}
+	if got := available(t, c.do(balanceInquiry(spec.Visa, visaPAN))); got != before {
+		t.Fatalf("available %d after an early reversal and its original; want %d", got, before)
+	}
+
+	// A refund is approved without a hold.
+	refund := purchase(spec.Visa, visaPAN, 5000)
+	refund.ProcessingCode, refund.Type = "200000", spec.TxnRefund
+	if a := c.do(refund); a.ResponseCode != "00" {
+		t.Fatalf("refund: %s", a.ResponseCode)
+	}
+	if got := available(t, c.do(balanceInquiry(spec.Visa, visaPAN))); got != before {
+		t.Fatalf("a refund moved available to %d; want %d", got, before)
+	}
+
+	// Another currency without a billing amount: 13. An unknown currency: 13.
+	eur := purchase(spec.Visa, visaPAN, 100)
+	eur.Currency = 978
+	if a := c.do(eur); a.ResponseCode != "13" {
+		t.Fatalf("EUR on a USD account without billing: %s, want 13", a.ResponseCode)
+	}
+	unknown := purchase(spec.Visa, visaPAN, 100)
+	unknown.Currency = 123
+	if a := c.do(unknown); a.ResponseCode != "13" {
+		t.Fatalf("unknown currency 123: %s, want 13", a.ResponseCode)
+	}
+	// With a billing amount in the account's currency, that is what is charged.
+	eur = purchase(spec.Visa, visaPAN, 100)
+	eur.Currency, eur.HasBilling, eur.BillingAmount, eur.BillingCurrency = 978, true, 110, 840
+	if a := c.do(eur); a.ResponseCode != "00" {
+		t.Fatalf("EUR with USD billing: %s, want 00", a.ResponseCode)
+	}
+	if got := available(t, c.do(balanceInquiry(spec.Visa, visaPAN))); got != before-110 {
+		t.Fatalf("available %d after a billing amount of 110; want %d", got, before-110)
+	}
+	// A processing code the switch does not support: 12.
+	transfer := purchase(spec.Visa, visaPAN, 100)
+	transfer.ProcessingCode, transfer.Type = "400000", spec.TxnUnsupported
+	if a := c.do(transfer); a.ResponseCode != "12" {
+		t.Fatalf("transfer: %s, want 12", a.ResponseCode)
+	}
+}
