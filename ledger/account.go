@@ -28,9 +28,9 @@ type account struct {
 	cards   map[string]*scopeSpend
 	holders map[string]*scopeSpend
 
-	holds       []hold // slots; a free slot has id 0
+	holds       []hold // slots; a free slot has id 0 (Ledger.holdDir finds a hold by id)
 	free        []int32
-	byID        map[uint64]int32
+	open        int // holds open
 	byLifecycle map[LifecycleKey]int32
 	byOriginal  map[OriginalKey]int32
 }
@@ -128,7 +128,7 @@ func (rs *requestScopes) get(a *account, sc Scope, r *Authorize) *scopeSpend {
 }
 
 // newHold puts a hold in a free slot and indexes it.
-func (a *account) newHold(h hold) int32 {
+func (l *Ledger) newHold(a *account, h hold) int32 {
 	var slot int32
 	if n := len(a.free); n > 0 {
 		slot = a.free[n-1]
@@ -138,10 +138,8 @@ func (a *account) newHold(h hold) int32 {
 		slot = int32(len(a.holds))
 		a.holds = append(a.holds, h)
 	}
-	if a.byID == nil {
-		a.byID = make(map[uint64]int32)
-	}
-	a.byID[h.id] = slot
+	a.open++
+	l.holdDir.put(h.id, a, slot)
 	if h.lifecycle != (LifecycleKey{}) {
 		if a.byLifecycle == nil {
 			a.byLifecycle = make(map[LifecycleKey]int32)
@@ -166,9 +164,10 @@ func (a *account) indexOriginal(o OriginalKey, slot int32) {
 }
 
 // dropHold frees an empty hold's slot and its index entries.
-func (a *account) dropHold(slot int32) {
+func (l *Ledger) dropHold(a *account, slot int32) {
 	h := &a.holds[slot]
-	delete(a.byID, h.id)
+	l.holdDir.remove(h.id)
+	a.open--
 	if h.lifecycle != (LifecycleKey{}) && a.byLifecycle[h.lifecycle] == slot {
 		delete(a.byLifecycle, h.lifecycle)
 	}
@@ -200,16 +199,24 @@ func (a *account) releasePart(h *hold, i int, want int64) int64 {
 
 // release releases up to want from a hold, newest part first, drops the
 // hold once empty, and returns what it released: never more than held.
-func (a *account) release(slot int32, want int64) int64 {
+func (l *Ledger) release(a *account, slot int32, want int64) int64 {
 	h := &a.holds[slot]
 	var released int64
 	for i := h.parts() - 1; i >= 0 && released < want; i-- {
 		released += a.releasePart(h, i, want-released)
 	}
 	if h.amount == 0 {
-		a.dropHold(slot)
+		l.dropHold(a, slot)
 	}
 	return released
+}
+
+// holdSlot returns the slot of hold id when a holds it open, else -1.
+func (l *Ledger) holdSlot(a *account, id uint64) int32 {
+	if owner, slot := l.holdDir.find(id); owner == a {
+		return slot
+	}
+	return -1
 }
 
 // findOriginal finds the hold part a reversal's field 90 names: through

@@ -270,19 +270,22 @@ func (s Status) String() string {
 
 // Capture is clearing's presentment: it turns a hold into a posting for
 // Amount, which may differ from what was held (tips, fuel, currency). It
-// finds the hold by HoldID or, when that is zero, by Lifecycle. A capture
-// that finds no hold (it expired, or the network never asked) still posts:
-// the money was spent. Amount may be negative for a refund's credit.
+// finds the hold by HoldID or, when that finds none, by Lifecycle. A
+// capture that finds no hold (it expired, or the network never asked)
+// still posts — the money was spent — unless RequireHold is set: then it
+// is declined ReasonHoldUnknown and nothing moves (an operator capturing a
+// hold by its id). Amount may be negative for a refund's credit.
 type Capture struct {
-	Key        RequestKey // clearing's own idempotency key
-	Account    string
-	HoldID     uint64
-	Lifecycle  LifecycleKey
-	Amount     int64
-	MCC        string // counts a capture without a hold in category limits
-	At         time.Time
-	Memo       Memo
-	Descriptor Descriptor
+	Key         RequestKey // clearing's own idempotency key
+	Account     string
+	HoldID      uint64
+	Lifecycle   LifecycleKey
+	RequireHold bool // decline rather than post when no hold is found
+	Amount      int64
+	MCC         string // counts a capture without a hold in category limits
+	At          time.Time
+	Memo        Memo
+	Descriptor  Descriptor
 }
 
 // Release is an operator's release of a hold, whole (Amount 0) or in part.

@@ -31,7 +31,8 @@
 //     within the retention, is declined ReasonAlreadyReversed with no hold.
 //   - Capture posts the captured amount (which may differ) and closes the
 //     hold; the spend counters follow the captured amount. A capture with no
-//     hold still posts. Release is an operator's release; ExpireDue releases
+//     hold still posts, unless it sets RequireHold (then it declines
+//     ReasonHoldUnknown). Release is an operator's release; ExpireDue releases
 //     holds after 7 days (31 for lodging, car rental and cruise MCCs).
 //   - Adjust funds or debits; UpsertAccount loads the portfolio (a reload
 //     moves posted by the difference from the last load, so the same file
@@ -108,7 +109,8 @@
 //	→ journal.mu (sequence numbers and the pending buffer)
 //
 // journal.waitMu (OnDurable callbacks) and store.mu (journal chunk list,
-// acknowledgement) are taken alone. A request with no known account takes
+// acknowledgement) are taken alone; a hold-directory shard (open holds by
+// id: HoldAccount) is taken under account.mu or alone, never with another. A request with no known account takes
 // its request-table shard's lock in place of an account's.
 //
 // # Figures

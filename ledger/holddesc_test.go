@@ -1,6 +1,7 @@
 package ledger_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -118,5 +119,96 @@ func TestHoldInfoNetwork(t *testing.T) {
 	hs := f.l.Holds("acct")
 	if len(hs) != 2 || hs[0].Network != "visa" || hs[0].MCC != "0742" || hs[1].Network != "" || hs[1].MCC != "" {
 		t.Fatalf("holds %+v", hs)
+	}
+}
+
+func TestHoldAccountAndRequireHold(t *testing.T) {
+	f := setup(t, 100000, 0)
+	if err := f.l.UpsertAccount("other", "USD", 100000, 0); err != nil {
+		t.Fatal(err)
+	}
+	mine := f.auth(1000, nil)
+	theirs := f.auth(2000, func(r *ledger.Authorize) { r.Account = "other" })
+	for _, c := range []struct {
+		id   uint64
+		acct string
+		ok   bool
+	}{{mine.HoldID, "acct", true}, {theirs.HoldID, "other", true}, {0, "", false}, {theirs.HoldID + 100, "", false}} {
+		if acct, ok := f.l.HoldAccount(c.id); acct != c.acct || ok != c.ok {
+			t.Errorf("HoldAccount(%d) = %q, %v; want %q, %v", c.id, acct, ok, c.acct, c.ok)
+		}
+	}
+
+	// A required hold that is not this account's (or not open) declines,
+	// journaled and remembered, and moves nothing.
+	before := f.balance()
+	refuse := &ledger.Capture{Key: f.key(), Account: "acct", HoldID: theirs.HoldID, Amount: 2000, RequireHold: true, At: f.now}
+	res := f.l.Capture(refuse)
+	expect(t, res, ledger.Declined, ledger.ReasonHoldUnknown, 0)
+	if res.Seq == 0 || res.HoldID != 0 || f.balance() != before {
+		t.Fatalf("refused capture %+v, balance %+v", res, f.balance())
+	}
+	if again := f.l.Capture(refuse); !again.Repeat || again.Seq != res.Seq {
+		t.Fatalf("repeat %+v", again)
+	}
+	// Without RequireHold the same capture posts (clearing's money was
+	// spent) and leaves the other account's hold alone.
+	res = f.l.Capture(&ledger.Capture{Key: f.key(), Account: "acct", HoldID: theirs.HoldID, Amount: 2000, At: f.now})
+	if res.Status != ledger.Approved || res.HoldID != 0 || res.Posted != before.Posted-2000 {
+		t.Fatalf("capture without a hold %+v", res)
+	}
+	if acct, ok := f.l.HoldAccount(theirs.HoldID); !ok || acct != "other" {
+		t.Fatalf("the other account's hold moved: %q %v", acct, ok)
+	}
+	// With the hold: captured, and the directory forgets it.
+	res = f.l.Capture(&ledger.Capture{Key: f.key(), Account: "acct", HoldID: mine.HoldID, Amount: 900, RequireHold: true, At: f.now})
+	if res.Status != ledger.Approved || res.HoldID != mine.HoldID || res.Released != 1000 {
+		t.Fatalf("capture %+v", res)
+	}
+	if _, ok := f.l.HoldAccount(mine.HoldID); ok {
+		t.Fatal("a captured hold is still found")
+	}
+	// The directory is rebuilt on restart, from a checkpoint or the journal.
+	for _, crash := range []bool{false, true} {
+		f.restart(crash)
+		if acct, ok := f.l.HoldAccount(theirs.HoldID); !ok || acct != "other" {
+			t.Fatalf("after restart (crash %v): %q %v", crash, acct, ok)
+		}
+		if _, ok := f.l.HoldAccount(mine.HoldID); ok {
+			t.Fatalf("after restart (crash %v): the captured hold is back", crash)
+		}
+	}
+}
+
+func TestUpsertAccountSeq(t *testing.T) {
+	f := newFixture(t)
+	seq, err := f.l.UpsertAccountSeq("acct", "USD", 1000, 0)
+	if err != nil || seq == 0 {
+		t.Fatalf("create: %d, %v", seq, err)
+	}
+	waitDurable(t, f.l, seq)
+	if e := f.lastEntry(); e.Seq != seq || e.Op != ledger.OpAccount || e.Account != "acct" || e.Amount != 1000 {
+		t.Fatalf("entry %+v", e)
+	}
+	res := f.auth(100, nil)
+	// The same load again writes nothing and names the account's newest
+	// entry: waiting on it makes everything about the account durable.
+	same, err := f.l.UpsertAccountSeq("acct", "USD", 1000, 0)
+	if err != nil || same != res.Seq {
+		t.Fatalf("unchanged reload: %d, %v (newest entry %d)", same, err, res.Seq)
+	}
+	moved, err := f.l.UpsertAccountSeq("acct", "USD", 1500, 200)
+	if err != nil || moved != res.Seq+1 {
+		t.Fatalf("reload: %d, %v", moved, err)
+	}
+	if b := f.balance(); b.Posted != 1500 || b.CreditLimit != 200 || b.Pending != 100 {
+		t.Fatalf("balance %+v", b)
+	}
+	if _, err := f.l.UpsertAccountSeq("acct", "EUR", 1500, 0); err == nil {
+		t.Fatal("currency changed")
+	}
+	f.l.Close()
+	if _, err := f.l.UpsertAccountSeq("new", "USD", 1, 0); !errors.Is(err, ledger.ErrClosed) {
+		t.Fatalf("after Close: %v", err)
 	}
 }

@@ -92,6 +92,7 @@ type Ledger struct {
 
 	volatileAck atomic.Uint64 // the feed's acknowledgement without a store
 	networks    networkNames  // holds' networks, interned
+	holdDir     holdDirectory // every open hold by id
 
 	expiryByMCC [10000]int64 // nanoseconds
 	defaultExp  int64
@@ -304,11 +305,20 @@ var unavailable = Result{Status: Declined, Reason: ReasonUnavailable}
 // changes nothing, and activity since the last load is kept) and sets its
 // credit limit. The currency of an existing account cannot change.
 func (l *Ledger) UpsertAccount(id, currency string, balance, creditLimit int64) error {
+	_, err := l.UpsertAccountSeq(id, currency, balance, creditLimit)
+	return err
+}
+
+// UpsertAccountSeq is UpsertAccount that also returns the journal sequence
+// number of the entry it wrote — or, when it changed nothing, of the
+// account's newest entry — so that the caller can WaitDurable on it before
+// saying the account exists.
+func (l *Ledger) UpsertAccountSeq(id, currency string, balance, creditLimit int64) (uint64, error) {
 	if id == "" || len(currency) != 3 {
-		return fmt.Errorf("ledger: account %q: need an id and a three-letter currency", id)
+		return 0, fmt.Errorf("ledger: account %q: need an id and a three-letter currency", id)
 	}
 	if creditLimit < 0 {
-		return fmt.Errorf("ledger: account %q: negative credit limit", id)
+		return 0, fmt.Errorf("ledger: account %q: negative credit limit", id)
 	}
 	e := Entry{Op: OpAccount, Account: id, Currency: currency, Amount: balance, Credit: creditLimit}
 	if a := l.accounts.get(id); a != nil {
@@ -322,39 +332,39 @@ func (l *Ledger) UpsertAccount(id, currency string, balance, creditLimit int64) 
 	}
 	defer s.mu.Unlock()
 	if l.closed.Load() {
-		return ErrClosed
+		return 0, ErrClosed
 	}
 	e.Time = l.now()
 	a := &account{id: id, currency: currency}
 	applyAccount(a, &e)
 	if !l.journal.append(&e) {
-		return l.Err()
+		return 0, l.Err()
 	}
 	a.lastSeq = e.Seq
 	s.m[id] = a
-	return nil
+	return e.Seq, nil
 }
 
-func (l *Ledger) reloadAccount(a *account, e *Entry) error {
+func (l *Ledger) reloadAccount(a *account, e *Entry) (uint64, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if l.closed.Load() {
-		return ErrClosed
+		return 0, ErrClosed
 	}
 	if a.currency != e.Currency {
-		return fmt.Errorf("ledger: account %q is in %s, not %s", a.id, a.currency, e.Currency)
+		return 0, fmt.Errorf("ledger: account %q is in %s, not %s", a.id, a.currency, e.Currency)
 	}
 	if a.loaded == e.Amount && a.credit == e.Credit {
-		return nil
+		return a.lastSeq, nil
 	}
 	e.Time = l.now()
 	e.Currency = a.currency
 	applyAccount(a, e)
 	if !l.journal.append(e) {
-		return l.Err()
+		return 0, l.Err()
 	}
 	a.lastSeq = e.Seq
-	return nil
+	return e.Seq, nil
 }
 
 // applyAccount applies an account entry (creation or reload).
@@ -586,10 +596,7 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 		part := holdPart{original: e.Original, amount: res.Approved, win: w}
 		exp := e.Expires.UnixNano()
 		if slot == holdUnknown {
-			slot = -1
-			if s, ok := a.byID[res.HoldID]; ok {
-				slot = s
-			}
+			slot = l.holdSlot(a, res.HoldID)
 		}
 		if slot >= 0 {
 			h := &a.holds[slot]
@@ -601,7 +608,7 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 				l.expiry.pushHold(exp-at, holdDue{exp, a, h.id})
 			}
 		} else {
-			slot = a.newHold(hold{id: res.HoldID, lifecycle: e.Lifecycle, amount: res.Approved, placed: at,
+			slot = l.newHold(a, hold{id: res.HoldID, lifecycle: e.Lifecycle, amount: res.Approved, placed: at,
 				expires: exp, card: e.Card, cardholder: e.Cardholder, mcc: mcc,
 				network: l.networks.id(e.Descriptor.Network), first: part})
 			l.expiry.pushHold(exp-at, holdDue{exp, a, res.HoldID})
@@ -666,15 +673,15 @@ func (l *Ledger) applyReverse(a *account, e *Entry) {
 			res.Released = a.releasePart(h, part, want)
 			res.Hold = h.amount
 			if h.amount == 0 {
-				a.dropHold(slot)
+				l.dropHold(a, slot)
 			}
 		} else {
 			want := h.amount
 			if e.Amount > 0 {
 				want -= e.Amount
 			}
-			res.Released = a.release(slot, want)
-			if _, open := a.byID[res.HoldID]; open {
+			res.Released = l.release(a, slot, want)
+			if a.holds[slot].id == res.HoldID {
 				res.Hold = a.holds[slot].amount
 			}
 		}
@@ -753,17 +760,23 @@ func (l *Ledger) Capture(c *Capture) Result {
 	if done {
 		return res
 	}
-	slot, found := a.byID[c.HoldID]
-	if c.HoldID == 0 || !found {
-		slot, found = a.byLifecycle[c.Lifecycle]
-		found = found && c.Lifecycle != (LifecycleKey{})
+	slot := l.holdSlot(a, c.HoldID)
+	if slot < 0 && c.Lifecycle != (LifecycleKey{}) {
+		if s, ok := a.byLifecycle[c.Lifecycle]; ok {
+			slot = s
+		}
 	}
-	if found {
+	if slot >= 0 {
 		e.Result.HoldID = a.holds[slot].id
 	}
-	if found && c.Amount < 0 {
-		e.Result.Status, e.Result.Reason, e.Result.Currency = Declined, ReasonInvalidAmount, a.currency
-		e.Result.Posted, e.Result.Available = a.posted, a.available()
+	switch {
+	case slot >= 0 && c.Amount < 0:
+		e.Result.Status, e.Result.Reason = Declined, ReasonInvalidAmount
+	case slot < 0 && c.RequireHold:
+		e.Result.Status, e.Result.Reason = Declined, ReasonHoldUnknown
+	}
+	if e.Result.Status == Declined {
+		e.Result.Currency, e.Result.Posted, e.Result.Available = a.currency, a.posted, a.available()
 		return l.finish(a, &e)
 	}
 	l.applyCapture(a, &e)
@@ -779,7 +792,7 @@ func (l *Ledger) applyCapture(a *account, e *Entry) {
 		return
 	}
 	res.Status, res.Approved, res.Currency = Approved, e.Amount, a.currency
-	if slot, ok := a.byID[res.HoldID]; ok && res.HoldID != 0 {
+	if slot := l.holdSlot(a, res.HoldID); slot >= 0 {
 		h := &a.holds[slot]
 		l.describeHold(e, h)
 		if d := e.Amount - h.amount; d > 0 {
@@ -799,7 +812,7 @@ func (l *Ledger) applyCapture(a *account, e *Entry) {
 			h.part(i).amount = 0
 		}
 		h.amount = 0
-		a.dropHold(slot)
+		l.dropHold(a, slot)
 	} else {
 		res.HoldID = 0
 		if e.Amount > 0 {
@@ -828,9 +841,9 @@ func (l *Ledger) Release(r *Release) Result {
 func (l *Ledger) applyRelease(a *account, e *Entry) {
 	res := &e.Result
 	res.Currency = a.currency
-	slot, ok := a.byID[e.HoldRef]
+	slot := l.holdSlot(a, e.HoldRef)
 	switch {
-	case !ok || e.HoldRef == 0:
+	case slot < 0:
 		res.Status, res.Reason = Declined, ReasonHoldUnknown
 	case e.Amount < 0:
 		res.Status, res.Reason = Declined, ReasonInvalidAmount
@@ -841,10 +854,10 @@ func (l *Ledger) applyRelease(a *account, e *Entry) {
 		}
 		l.describeHold(e, &a.holds[slot])
 		res.Status, res.HoldID = Approved, e.HoldRef
-		res.Released = a.release(slot, want)
+		res.Released = l.release(a, slot, want)
 		res.Approved = res.Released
-		if s, open := a.byID[e.HoldRef]; open {
-			res.Hold = a.holds[s].amount
+		if a.holds[slot].id == e.HoldRef {
+			res.Hold = a.holds[slot].amount
 		}
 	}
 	res.Posted, res.Available = a.posted, a.available()
@@ -889,8 +902,8 @@ func (l *Ledger) ExpireDue(now time.Time, max int) int {
 	for _, d := range l.expiry.due(at, max, nil) {
 		a := d.acct
 		a.mu.Lock()
-		slot, ok := a.byID[d.holdID]
-		if ok && a.holds[slot].expires == d.due && !l.closed.Load() {
+		slot := l.holdSlot(a, d.holdID)
+		if slot >= 0 && a.holds[slot].expires == d.due && !l.closed.Load() {
 			e := Entry{Op: OpExpire, Account: a.id, Currency: a.currency, HoldRef: d.holdID,
 				Time: time.Unix(0, at).UTC()}
 			l.applyExpire(a, &e)
@@ -918,9 +931,9 @@ func (l *Ledger) ExpireDue(now time.Time, max int) int {
 func (l *Ledger) applyExpire(a *account, e *Entry) {
 	res := &e.Result
 	res.Status, res.Currency, res.HoldID = Approved, a.currency, e.HoldRef
-	if slot, ok := a.byID[e.HoldRef]; ok && e.HoldRef != 0 {
+	if slot := l.holdSlot(a, e.HoldRef); slot >= 0 {
 		l.describeHold(e, &a.holds[slot])
-		res.Released = a.release(slot, a.holds[slot].amount)
+		res.Released = l.release(a, slot, a.holds[slot].amount)
 	}
 	res.Posted, res.Available = a.posted, a.available()
 }
@@ -990,6 +1003,16 @@ func looksLikePAN(s string) bool {
 		}
 	}
 	return false
+}
+
+// HoldAccount returns the account of an open hold, found by its id alone
+// (an operator's or clearing's capture or release that names no account).
+// false: no such hold is open.
+func (l *Ledger) HoldAccount(holdID uint64) (string, bool) {
+	if a, _ := l.holdDir.find(holdID); a != nil {
+		return a.id, true
+	}
+	return "", false
 }
 
 // Lookup returns the remembered answer of a request (Repeat set).

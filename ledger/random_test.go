@@ -186,6 +186,9 @@ func (m *randomModel) check(step int, acct string) {
 		if h.Amount <= 0 {
 			t.Fatalf("step %d: %s hold %d of %d", step, acct, h.ID, h.Amount)
 		}
+		if owner, ok := m.l.HoldAccount(h.ID); !ok || owner != acct {
+			t.Fatalf("step %d: hold %d of %s: HoldAccount says %q, %v", step, h.ID, acct, owner, ok)
+		}
 		sum += h.Amount
 		byCard[h.Card] += h.Amount
 	}
@@ -464,9 +467,25 @@ func (m *randomModel) capture(acct string) {
 		}
 	} else {
 		c.Amount = int64(m.rnd.IntN(3000)) - 1000
+		// Another account's hold is no hold of this one; RequireHold then
+		// refuses instead of posting.
+		other := m.l.Holds(m.pick(m.accounts))
+		if len(other) > 0 && m.rnd.IntN(2) == 0 && other[0].ID != 0 {
+			if owner, _ := m.l.HoldAccount(other[0].ID); owner != acct {
+				c.HoldID = other[0].ID
+			}
+		}
+		c.RequireHold = m.rnd.IntN(3) == 0
 	}
 	res := m.l.Capture(c)
 	m.remember(c.Key, res)
+	if c.RequireHold && h.ID == 0 {
+		if res.Status != ledger.Declined || res.Reason != ledger.ReasonHoldUnknown || res.HoldID != 0 {
+			m.t.Fatalf("capture without a hold, hold required: %+v of %+v", res, c)
+		}
+		m.ops["capture_refused"]++
+		return
+	}
 	if res.Status != ledger.Approved {
 		m.t.Fatalf("capture %+v of %+v", res, c)
 	}

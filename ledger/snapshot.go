@@ -134,14 +134,16 @@ func (l *Ledger) encodeAccountVersion(b []byte, a *account, ver byte) []byte {
 	b = appendScopes(b, a.cards)
 	b = appendScopes(b, a.holders)
 
-	ids := make([]uint64, 0, len(a.byID))
-	for id := range a.byID {
-		ids = append(ids, id)
+	slots := make([]int32, 0, a.open)
+	for i := range a.holds {
+		if a.holds[i].id != 0 {
+			slots = append(slots, int32(i))
+		}
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	for _, id := range ids {
-		h := &a.holds[a.byID[id]]
+	sort.Slice(slots, func(i, j int) bool { return a.holds[slots[i]].id < a.holds[slots[j]].id })
+	b = binary.AppendUvarint(b, uint64(len(slots)))
+	for _, slot := range slots {
+		h := &a.holds[slot]
 		b = binary.AppendUvarint(b, h.id)
 		b = append(b, h.lifecycle[:]...)
 		b = binary.AppendVarint(b, h.placed)
@@ -230,7 +232,13 @@ func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 			}
 			h.amount += p.amount
 		}
-		slot := a.newHold(h)
+		if d.err != nil {
+			break
+		}
+		if owner, _ := l.holdDir.find(h.id); h.id == 0 || owner != nil {
+			return nil, fmt.Errorf("%w: hold id %d missing or twice", errCorrupt, h.id)
+		}
+		slot := l.newHold(a, h)
 		for j := 1; j < h.parts(); j++ {
 			a.indexOriginal(h.part(j).original, slot)
 		}
