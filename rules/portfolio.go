@@ -116,7 +116,7 @@ func (e *Engine) loadLines(r io.Reader, l *refdata.Loader, st *Stats) error {
 				return fmt.Errorf("%w: line %d: %w", ErrPortfolio, p.n, err)
 			}
 		}
-		b.lines = b.lines[:0]
+		b.lines, b.bytes = b.lines[:0], 0
 		free <- b
 	}
 	return nil

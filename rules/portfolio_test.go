@@ -72,6 +72,24 @@ func TestReloadKeepsActivity(t *testing.T) {
 	}
 }
 
+// The load's statistics count what it read: lines and bytes, over many
+// parse batches.
+func TestLoadPortfolioCountsLinesAndBytes(t *testing.T) {
+	w := newWorld(t)
+	var sb strings.Builder
+	const accounts = 5000
+	for i := 0; i < accounts; i++ {
+		fmt.Fprintf(&sb, `{"kind":"account","id":"acct_s%d","currency":"USD","balance":%d,"status":"active"}`+"\n", i, i)
+	}
+	st, err := w.engine.LoadPortfolio(strings.NewReader(sb.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Accounts != accounts || st.Lines != accounts || st.Bytes != int64(sb.Len()) {
+		t.Fatalf("stats %+v, want %d lines and accounts, %d bytes", st, accounts, sb.Len())
+	}
+}
+
 func TestAdminObjects(t *testing.T) {
 	w := newWorld(t)
 	e := w.engine
