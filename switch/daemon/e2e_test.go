@@ -460,7 +460,7 @@ func TestFeedRecordsEveryDecision(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A restart ships whatever the first run left in the outbox.
-	d = startSwitch(t, testConfig(t, dir))
+	startSwitch(t, testConfig(t, dir))
 
 	var recs []feed.Record
 	deadline := time.Now().Add(10 * time.Second)
