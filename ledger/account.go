@@ -2,15 +2,24 @@ package ledger
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
 )
 
 // account is one account's whole state. Everything in it is read and
 // written under mu.
+//
+// It is laid out for the authorization path, which touches cold memory for
+// nearly every account it sees: no Go maps on that path (each costs
+// several dependent cache misses), but flat arrays — the spend of the
+// account's cards and cardholders in one arena found through a small
+// open-addressing index, holds in slots found by life cycle through
+// another, and by id through the ledger's hold directory.
 type account struct {
 	mu sync.Mutex
 
+	key      inlineID // id, inline: the registry compares it without another cache miss
 	id       string
 	currency string
 	posted   int64
@@ -18,36 +27,36 @@ type account struct {
 	pending  int64 // always the sum of the holds' amounts
 	loaded   int64 // the balance the last portfolio load set
 	lastSeq  uint64
+	open     int // holds open
+
+	spend    scopeSpend   // the account's own
+	scopes   []scopeSpend // its cards' and cardholders', by scope number; never removed
+	scopeIdx []uint32     // open addressing over scopes: scope number + 1, 0 empty
+
+	holds  []hold // slots; a free slot has id 0 (Ledger.holdDir finds a hold by id)
+	free   []int32
+	lcIdx  lifecycleIndex
+	byOrig map[OriginalKey]int32 // parts of holds without a life cycle, by field 90 (rare)
 
 	// Reversals that found nothing: a later original they name is
 	// declined as already reversed. Values are the reversal's time.
 	revOriginal  map[OriginalKey]int64
 	revLifecycle map[LifecycleKey]int64
-
-	spend   scopeSpend
-	cards   map[string]*scopeSpend
-	holders map[string]*scopeSpend
-
-	holds       []hold // slots; a free slot has id 0 (Ledger.holdDir finds a hold by id)
-	free        []int32
-	open        int // holds open
-	byLifecycle map[LifecycleKey]int32
-	byOriginal  map[OriginalKey]int32
 }
 
 // hold is one open hold: an authorization and its incrementals.
 type hold struct {
-	id         uint64
-	lifecycle  LifecycleKey
-	amount     int64 // the sum of the parts' amounts
-	placed     int64
-	expires    int64
-	card       string
-	cardholder string
-	mcc        uint16
-	network    uint8 // the authorization's Descriptor.Network, interned (Ledger.networkName)
-	first      holdPart
-	more       []holdPart
+	id        uint64
+	lifecycle LifecycleKey
+	amount    int64 // the sum of the parts' amounts
+	placed    int64
+	expires   int64
+	card      int32 // scope number of the card, -1 none
+	holder    int32 // scope number of the cardholder, -1 none
+	mcc       uint16
+	network   uint8 // the authorization's Descriptor.Network, interned (Ledger.networks)
+	first     holdPart
+	more      []holdPart
 }
 
 // holdPart is one authorization's share of a hold, counted in the spend
@@ -67,36 +76,105 @@ func (h *hold) part(i int) *holdPart {
 	return &h.more[i-1]
 }
 
-func (a *account) available() int64 { return a.posted + a.credit - a.pending }
-
-// scope returns the spend of a card or cardholder, creating it when create
-// is set; nil when id is empty or unknown.
-func scopeOf(m *map[string]*scopeSpend, id string, create bool) *scopeSpend {
-	if id == "" {
-		return nil
-	}
-	s := (*m)[id]
-	if s == nil && create {
-		if *m == nil {
-			*m = make(map[string]*scopeSpend)
-		}
-		s = new(scopeSpend)
-		(*m)[id] = s
-	}
-	return s
+func newAccount(id, currency string) *account {
+	return &account{key: makeInlineID(id), id: id, currency: currency}
 }
 
-// count adds delta to the spend of the account, card and cardholder.
-func (a *account) count(card, cardholder string, w windows, mcc uint16, delta int64) {
+func (a *account) available() int64 { return a.posted + a.credit - a.pending }
+
+// scopeSeed hashes scope ids and life-cycle keys for the accounts'
+// in-memory indexes (never stored).
+var scopeSeed = maphash.MakeSeed()
+
+func scopeHash(kind Scope, id string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(scopeSeed)
+	h.WriteByte(byte(kind))
+	h.WriteString(id)
+	return h.Sum64()
+}
+
+// findScope returns the scope number of a card (kind ScopeCard) or
+// cardholder, -1 when it has none yet or id is empty.
+func (a *account) findScope(kind Scope, id string) int32 {
+	if id == "" || len(a.scopeIdx) == 0 {
+		return -1
+	}
+	h := scopeHash(kind, id)
+	mask := uint64(len(a.scopeIdx) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		n := a.scopeIdx[i]
+		if n == 0 {
+			return -1
+		}
+		if s := &a.scopes[n-1]; s.hash == h && s.kind == kind && s.key.is(id, s.id) {
+			return int32(n - 1)
+		}
+	}
+}
+
+// scopeFor returns the scope number of a card or cardholder, creating its
+// spend when new; -1 when id is empty.
+func (a *account) scopeFor(kind Scope, id string) int32 {
+	if n := a.findScope(kind, id); n >= 0 || id == "" {
+		return n
+	}
+	return a.addScope(kind, id)
+}
+
+func (a *account) addScope(kind Scope, id string) int32 {
+	n := int32(len(a.scopes))
+	h := scopeHash(kind, id)
+	a.scopes = append(a.scopes, scopeSpend{hash: h, kind: kind, key: makeInlineID(id), id: id})
+	if (len(a.scopes))*2 > len(a.scopeIdx) {
+		a.scopeIdx = make([]uint32, max(4, 2*len(a.scopeIdx)))
+		for i := range a.scopes {
+			a.placeScope(a.scopes[i].hash, uint32(i+1))
+		}
+	} else {
+		a.placeScope(h, uint32(n+1))
+	}
+	return n
+}
+
+func (a *account) placeScope(h uint64, v uint32) {
+	mask := uint64(len(a.scopeIdx) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		if a.scopeIdx[i] == 0 {
+			a.scopeIdx[i] = v
+			return
+		}
+	}
+}
+
+// scope returns the spend of scope number n; nil for -1.
+func (a *account) scope(n int32) *scopeSpend {
+	if n < 0 {
+		return nil
+	}
+	return &a.scopes[n]
+}
+
+// scopeID is the card or cardholder id of scope number n; "" for -1.
+func (a *account) scopeID(n int32) string {
+	if n < 0 {
+		return ""
+	}
+	return a.scopes[n].id
+}
+
+// count adds delta to the spend of the account and of the card and
+// cardholder scopes given (-1: none).
+func (a *account) count(card, holder int32, w windows, mcc uint16, delta int64) {
 	if delta == 0 {
 		return
 	}
 	a.spend.add(w, mcc, delta)
-	if s := scopeOf(&a.cards, card, true); s != nil {
-		s.add(w, mcc, delta)
+	if card >= 0 {
+		a.scopes[card].add(w, mcc, delta)
 	}
-	if s := scopeOf(&a.holders, cardholder, true); s != nil {
-		s.add(w, mcc, delta)
+	if holder >= 0 {
+		a.scopes[holder].add(w, mcc, delta)
 	}
 }
 
@@ -108,23 +186,105 @@ type requestScopes struct {
 }
 
 // get returns the spend a control of scope sc counts for r; nil when the
-// card or cardholder has none yet.
+// card or cardholder has none yet. The pointers stay valid while no scope
+// is added (decide adds none).
 func (rs *requestScopes) get(a *account, sc Scope, r *Authorize) *scopeSpend {
 	switch sc {
 	case ScopeAccount:
 		return &a.spend
 	case ScopeCard:
 		if !rs.haveCard {
-			rs.card, rs.haveCard = scopeOf(&a.cards, r.Card, false), true
+			rs.card, rs.haveCard = a.scope(a.findScope(ScopeCard, r.Card)), true
 		}
 		return rs.card
 	case ScopeCardholder:
 		if !rs.haveHolder {
-			rs.holder, rs.haveHolder = scopeOf(&a.holders, r.Cardholder, false), true
+			rs.holder, rs.haveHolder = a.scope(a.findScope(ScopeCardholder, r.Cardholder)), true
 		}
 		return rs.holder
 	}
 	return nil
+}
+
+// lifecycleIndex finds an account's hold by its life-cycle key: open
+// addressing over 64-bit entries, a 32-bit fingerprint of the key's hash
+// (which also picks the home slot) and the hold's slot + 1, kept at most
+// half full; backward-shift deletion, no tombstones. A probe reads the
+// hold only on a fingerprint match.
+type lifecycleIndex struct {
+	e []uint64
+	n int
+}
+
+func lifecycleHash(k *LifecycleKey) uint32 {
+	return uint32(maphash.Bytes(scopeSeed, k[:])>>32) | 1
+}
+
+func (x *lifecycleIndex) find(holds []hold, k *LifecycleKey) int32 {
+	if x.n == 0 {
+		return -1
+	}
+	fp := lifecycleHash(k)
+	mask := uint64(len(x.e) - 1)
+	for i := uint64(fp) & mask; ; i = (i + 1) & mask {
+		v := x.e[i]
+		if v == 0 {
+			return -1
+		}
+		if uint32(v>>32) == fp {
+			if slot := int32(uint32(v) - 1); holds[slot].lifecycle == *k {
+				return slot
+			}
+		}
+	}
+}
+
+func (x *lifecycleIndex) put(k *LifecycleKey, slot int32) {
+	if (x.n+1)*2 > len(x.e) {
+		old := x.e
+		x.e = make([]uint64, max(8, 2*len(old)))
+		for _, v := range old {
+			if v != 0 {
+				x.place(v)
+			}
+		}
+	}
+	x.place(uint64(lifecycleHash(k))<<32 | uint64(uint32(slot)+1))
+	x.n++
+}
+
+func (x *lifecycleIndex) place(v uint64) {
+	mask := uint64(len(x.e) - 1)
+	for i := (v >> 32) & mask; ; i = (i + 1) & mask {
+		if x.e[i] == 0 {
+			x.e[i] = v
+			return
+		}
+	}
+}
+
+// remove drops the entry of the hold in slot (its key is k).
+func (x *lifecycleIndex) remove(k *LifecycleKey, slot int32) {
+	if x.n == 0 {
+		return
+	}
+	want := uint64(lifecycleHash(k))<<32 | uint64(uint32(slot)+1)
+	mask := uint64(len(x.e) - 1)
+	i := (want >> 32) & mask
+	for x.e[i] != want {
+		if x.e[i] == 0 {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	for j := (i + 1) & mask; x.e[j] != 0; j = (j + 1) & mask {
+		if home := (x.e[j] >> 32) & mask; (j-home)&mask >= (j-i)&mask {
+			x.e[i] = x.e[j]
+			i = j
+		}
+	}
+	x.e[i] = 0
+	x.n--
 }
 
 // newHold puts a hold in a free slot and indexes it.
@@ -141,13 +301,18 @@ func (l *Ledger) newHold(a *account, h hold) int32 {
 	a.open++
 	l.holdDir.put(h.id, a, slot)
 	if h.lifecycle != (LifecycleKey{}) {
-		if a.byLifecycle == nil {
-			a.byLifecycle = make(map[LifecycleKey]int32)
-		}
-		a.byLifecycle[h.lifecycle] = slot
+		a.lcIdx.put(&h.lifecycle, slot)
 	}
 	a.indexOriginal(h.first.original, slot)
 	return slot
+}
+
+// findLifecycle returns the slot of the open hold of a life cycle, -1 none.
+func (a *account) findLifecycle(k *LifecycleKey) int32 {
+	if *k == (LifecycleKey{}) {
+		return -1
+	}
+	return a.lcIdx.find(a.holds, k)
 }
 
 // indexOriginal indexes a part by its field-90 identity, for holds without
@@ -157,10 +322,10 @@ func (a *account) indexOriginal(o OriginalKey, slot int32) {
 	if o == (OriginalKey{}) || a.holds[slot].lifecycle != (LifecycleKey{}) {
 		return
 	}
-	if a.byOriginal == nil {
-		a.byOriginal = make(map[OriginalKey]int32)
+	if a.byOrig == nil {
+		a.byOrig = make(map[OriginalKey]int32)
 	}
-	a.byOriginal[o] = slot
+	a.byOrig[o] = slot
 }
 
 // dropHold frees an empty hold's slot and its index entries.
@@ -168,13 +333,12 @@ func (l *Ledger) dropHold(a *account, slot int32) {
 	h := &a.holds[slot]
 	l.holdDir.remove(h.id)
 	a.open--
-	if h.lifecycle != (LifecycleKey{}) && a.byLifecycle[h.lifecycle] == slot {
-		delete(a.byLifecycle, h.lifecycle)
-	}
-	if h.lifecycle == (LifecycleKey{}) {
+	if h.lifecycle != (LifecycleKey{}) {
+		a.lcIdx.remove(&h.lifecycle, slot)
+	} else {
 		for i := 0; i < h.parts(); i++ {
-			if o := h.part(i).original; o != (OriginalKey{}) && a.byOriginal[o] == slot {
-				delete(a.byOriginal, o)
+			if o := h.part(i).original; o != (OriginalKey{}) && a.byOrig[o] == slot {
+				delete(a.byOrig, o)
 			}
 		}
 	}
@@ -193,7 +357,7 @@ func (a *account) releasePart(h *hold, i int, want int64) int64 {
 	p.amount -= take
 	h.amount -= take
 	a.pending -= take
-	a.count(h.card, h.cardholder, p.win, h.mcc, -take)
+	a.count(h.card, h.holder, p.win, h.mcc, -take)
 	return take
 }
 
@@ -223,14 +387,12 @@ func (l *Ledger) holdSlot(a *account, id uint64) int32 {
 // the reversal's life cycle, through the index of holds without one, or,
 // when the reversal carries no life cycle, by scanning the account's holds.
 func (a *account) findOriginal(o OriginalKey, lc LifecycleKey) (slot int32, part int) {
-	if lc != (LifecycleKey{}) {
-		if s, ok := a.byLifecycle[lc]; ok {
-			if p := a.holds[s].findPart(o); p >= 0 {
-				return s, p
-			}
+	if s := a.findLifecycle(&lc); s >= 0 {
+		if p := a.holds[s].findPart(o); p >= 0 {
+			return s, p
 		}
 	}
-	if s, ok := a.byOriginal[o]; ok {
+	if s, ok := a.byOrig[o]; ok {
 		return s, a.holds[s].findPart(o)
 	}
 	if lc == (LifecycleKey{}) {
@@ -255,15 +417,18 @@ func (h *hold) findPart(o OriginalKey) int {
 	return -1
 }
 
-// check asserts the account's money invariants; a failure is a bug, and
-// the ledger stops rather than go on with wrong balances.
+// check asserts the account's money invariants and the consistency of its
+// indexes; a failure is a bug, and the ledger stops rather than go on with
+// wrong balances.
 func (a *account) check() error {
 	var sum int64
+	open := 0
 	for i := range a.holds {
 		h := &a.holds[i]
 		if h.id == 0 {
 			continue
 		}
+		open++
 		var parts int64
 		for j := 0; j < h.parts(); j++ {
 			if h.part(j).amount < 0 {
@@ -274,18 +439,32 @@ func (a *account) check() error {
 		if h.amount <= 0 || parts != h.amount {
 			return fmt.Errorf("account %s: hold %d amount %d, parts %d", a.id, h.id, h.amount, parts)
 		}
+		if h.card >= int32(len(a.scopes)) || h.holder >= int32(len(a.scopes)) {
+			return fmt.Errorf("account %s: hold %d names scope %d/%d of %d", a.id, h.id, h.card, h.holder, len(a.scopes))
+		}
+		if h.lifecycle != (LifecycleKey{}) && a.findLifecycle(&h.lifecycle) != int32(i) {
+			return fmt.Errorf("account %s: hold %d not found by its life cycle", a.id, h.id)
+		}
 		sum += h.amount
 	}
 	if sum != a.pending {
 		return fmt.Errorf("account %s: pending %d, holds sum %d", a.id, a.pending, sum)
 	}
+	if open != a.open {
+		return fmt.Errorf("account %s: %d holds open, counted %d", a.id, open, a.open)
+	}
+	for i := range a.scopes {
+		if s := &a.scopes[i]; a.findScope(s.kind, s.id) != int32(i) {
+			return fmt.Errorf("account %s: scope %d (%q) not found by its id", a.id, i, s.id)
+		}
+	}
 	return nil
 }
 
 // holdInfo describes the hold in a slot.
-func (l *Ledger) holdInfo(h *hold) HoldInfo {
+func (l *Ledger) holdInfo(a *account, h *hold) HoldInfo {
 	return HoldInfo{
-		ID: h.id, Lifecycle: h.lifecycle, Amount: h.amount, Card: h.card, Cardholder: h.cardholder,
+		ID: h.id, Lifecycle: h.lifecycle, Amount: h.amount, Card: a.scopeID(h.card), Cardholder: a.scopeID(h.holder),
 		MCC: mccString(h.mcc), Network: l.networks.name(h.network),
 		Placed: time.Unix(0, h.placed).UTC(), Expires: time.Unix(0, h.expires).UTC(), Parts: h.parts(),
 	}
@@ -297,15 +476,15 @@ func (l *Ledger) holdInfo(h *hold) HoldInfo {
 // authorization, so that the feed can describe the entry on its own. Only
 // empty fields are filled; replay reads none of them but the life cycle,
 // which names the same hold.
-func (l *Ledger) describeHold(e *Entry, h *hold) {
+func (l *Ledger) describeHold(e *Entry, a *account, h *hold) {
 	if e.Lifecycle == (LifecycleKey{}) {
 		e.Lifecycle = h.lifecycle
 	}
 	if e.Card == "" {
-		e.Card = h.card
+		e.Card = a.scopeID(h.card)
 	}
 	if e.Cardholder == "" {
-		e.Cardholder = h.cardholder
+		e.Cardholder = a.scopeID(h.holder)
 	}
 	if e.MCC == "" {
 		e.MCC = mccString(h.mcc)

@@ -16,10 +16,11 @@ import (
 //
 // Version 1 (still read) had the sequence number as a varint and ended
 // after the authorization code; version 2 adds the operator's fields of the
-// descriptor and the audit reference.
+// descriptor and the audit reference; version 3 the scopes of the velocity
+// controls.
 
 const (
-	entryVersion = 2
+	entryVersion = 3
 	seqOffset    = 3
 )
 
@@ -124,7 +125,8 @@ func appendEntry(b []byte, e *Entry) []byte {
 		d.Decision, d.Reason, d.ResponseCode, d.AuthCode, d.Actor, d.Action, d.Object, d.RequestID, d.Note} {
 		b = appendString(b, s)
 	}
-	return binary.AppendUvarint(b, e.Ref)
+	b = binary.AppendUvarint(b, e.Ref)
+	return append(b, e.VelScopes)
 }
 
 // numberEntry writes seq into an entry encoded by appendEntry.
@@ -219,7 +221,7 @@ func (d *decoder) str(old string) string {
 func decodeEntry(b []byte, e *Entry) error {
 	d := decoder{b: b}
 	ver := d.byte1()
-	if ver != 1 && ver != entryVersion && d.err == nil {
+	if (ver < 1 || ver > entryVersion) && d.err == nil {
 		return fmt.Errorf("%w: version %d", errCorrupt, ver)
 	}
 	e.Op = Op(d.byte1())
@@ -281,6 +283,10 @@ func decodeEntry(b []byte, e *Entry) error {
 			*p = d.str(*p)
 		}
 		e.Ref = d.uvarint()
+	}
+	e.VelScopes = 0
+	if ver >= 3 {
+		e.VelScopes = d.byte1()
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("trailing bytes")

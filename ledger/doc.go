@@ -49,8 +49,9 @@
 // authorization's share of a hold is counted in the windows of its own
 // time, and releases come off the newest share first. Only a scope's
 // current windows are kept. Velocity counts approvals in the last Window
-// from a time-ordered ring per scope, as deep as the deepest control
-// asked for (at most 4,096).
+// from a time-ordered ring per scope, as deep as the deepest control on
+// that scope asked for (at least 4, at most 4,096): a control that appears
+// later sees only the approvals its scope's ring kept until then.
 //
 // # Operators
 //
@@ -102,7 +103,7 @@
 //
 // Locks are taken only in this order, and none is held across a sync:
 //
-//	registry shard (account creation only)
+//	registry.mu (account creation and restore only; lookups take no lock)
 //	→ account.mu (everything about one account, its cards' and cardholders' counters included)
 //	→ request-table shard (remembered answers)
 //	→ expiry queues

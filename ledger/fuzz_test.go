@@ -108,7 +108,8 @@ func TestEntryVersion1(t *testing.T) {
 }
 
 func sampleAccount(l *Ledger) *account {
-	a := &account{id: "acct_1", currency: "USD", posted: 5000, credit: 100, loaded: 5000, lastSeq: 9}
+	a := newAccount("acct_1", "USD")
+	a.posted, a.credit, a.loaded, a.lastSeq = 5000, 100, 5000, 9
 	e := sampleEntry()
 	e.Result.Status = Approved
 	e.Result.Approved = 1000
@@ -169,7 +170,7 @@ func TestAccountSnapshotRoundTrip(t *testing.T) {
 			t.Fatalf("a truncated snapshot (%d of %d bytes) decoded", i, len(b))
 		}
 	}
-	if hi := l.holdInfo(&got.holds[l.holdSlot(got, 7)]); hi.Network != "visa" || hi.MCC != "5411" || hi.Card != "card_1" {
+	if hi := l.holdInfo(got, &got.holds[l.holdSlot(got, 7)]); hi.Network != "visa" || hi.MCC != "5411" || hi.Card != "card_1" {
 		t.Fatalf("decoded hold %+v", hi)
 	}
 	// A checkpoint of version 1 (before holds kept their network) still reads.
@@ -178,7 +179,7 @@ func TestAccountSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("version 1: %v", err)
 	}
-	if hi := l1.holdInfo(&v1.holds[l1.holdSlot(v1, 7)]); hi.Network != "" || hi.Amount != 2000 || v1.pending != 2000 {
+	if hi := l1.holdInfo(v1, &v1.holds[l1.holdSlot(v1, 7)]); hi.Network != "" || hi.Amount != 2000 || v1.pending != 2000 {
 		t.Fatalf("version 1 hold %+v", hi)
 	}
 }

@@ -92,7 +92,15 @@ func (j *journal) failure() error {
 // append assigns e its sequence number and queues its encoding. It returns
 // false when the journal is closed or failed; nothing was queued then.
 // It waits (a bounded queue) only when the disk is maxPending behind.
+//
+// The entry is encoded before the lock, into a buffer on the caller's
+// stack, and numbered in place under it: the lock covers only handing out
+// the number and copying the bytes. Without a store (Volatile) an entry
+// is durable as soon as it is numbered: there is nothing to wait for and
+// no committer to wake.
 func (j *journal) append(e *Entry) bool {
+	var buf [entryBuffer]byte
+	b := appendEntry(buf[:0], e)
 	j.mu.Lock()
 	for len(j.pending) >= j.maxPending && !j.closed && j.failure() == nil {
 		j.space.Wait()
@@ -101,13 +109,17 @@ func (j *journal) append(e *Entry) bool {
 		j.mu.Unlock()
 		return false
 	}
-	e.Seq = j.next
-	e.Result.Seq = j.next
+	seq := j.next
 	j.next++
-	at := len(j.pending)
-	j.pending = append(j.pending, 0, 0, 0, 0)
-	j.pending = appendEntry(j.pending, e)
-	binary.LittleEndian.PutUint32(j.pending[at:], uint32(len(j.pending)-at-entryHeader))
+	e.Seq, e.Result.Seq = seq, seq
+	if j.store == nil {
+		j.durable.Store(seq)
+		j.mu.Unlock()
+		return true
+	}
+	numberEntry(b, seq)
+	j.pending = binary.LittleEndian.AppendUint32(j.pending, uint32(len(b)))
+	j.pending = append(j.pending, b...)
 	j.pendingN++
 	wake := j.idle
 	j.idle = false
@@ -115,13 +127,14 @@ func (j *journal) append(e *Entry) bool {
 	if wake {
 		// Only an idle committer needs waking: a busy one takes
 		// everything pending when its current batch is done.
-		select {
-		case j.kick <- struct{}{}:
-		default:
-		}
+		j.wake()
 	}
 	return true
 }
+
+// entryBuffer is the stack buffer an entry is encoded into; a larger entry
+// (long descriptor strings) spills to the heap.
+const entryBuffer = 1024
 
 // lastAssigned is the sequence number of the newest entry.
 func (j *journal) lastAssigned() uint64 {
@@ -145,6 +158,10 @@ func (j *journal) wake() {
 // carried it.
 func (j *journal) run() {
 	defer close(j.done)
+	if j.store == nil {
+		<-j.stop // volatile: appends are durable at once
+		return
+	}
 	for {
 		select {
 		case <-j.kick:

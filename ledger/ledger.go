@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"math"
 	"sort"
@@ -106,57 +105,6 @@ type Ledger struct {
 	closeErr    error
 }
 
-// registry maps account ids to accounts, in shards.
-type registry struct {
-	seed   maphash.Seed
-	shards [64]struct {
-		mu sync.RWMutex
-		m  map[string]*account
-		_  [32]byte
-	}
-}
-
-func (r *registry) init() {
-	r.seed = maphash.MakeSeed()
-	for i := range r.shards {
-		r.shards[i].m = make(map[string]*account)
-	}
-}
-
-func (r *registry) shardOf(id string) int { return int(maphash.String(r.seed, id) % 64) }
-
-func (r *registry) get(id string) *account {
-	s := &r.shards[r.shardOf(id)]
-	s.mu.RLock()
-	a := s.m[id]
-	s.mu.RUnlock()
-	return a
-}
-
-func (r *registry) count() int {
-	n := 0
-	for i := range r.shards {
-		r.shards[i].mu.RLock()
-		n += len(r.shards[i].m)
-		r.shards[i].mu.RUnlock()
-	}
-	return n
-}
-
-// all returns every account, taking each shard's lock in turn.
-func (r *registry) all() []*account {
-	var out []*account
-	for i := range r.shards {
-		s := &r.shards[i]
-		s.mu.RLock()
-		for _, a := range s.m {
-			out = append(out, a)
-		}
-		s.mu.RUnlock()
-	}
-	return out
-}
-
 func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -254,9 +202,7 @@ func (l *Ledger) Close() error {
 // journal append: every operation checks closed under the lock it journals
 // under, so taking each such lock once after closed is set is enough.
 func (l *Ledger) quiesce() {
-	for i := range l.accounts.shards {
-		barrier(&l.accounts.shards[i].mu)
-	}
+	barrier(&l.accounts.mu)
 	for _, a := range l.accounts.all() {
 		barrier(&a.mu)
 	}
@@ -324,24 +270,23 @@ func (l *Ledger) UpsertAccountSeq(id, currency string, balance, creditLimit int6
 	if a := l.accounts.get(id); a != nil {
 		return l.reloadAccount(a, &e)
 	}
-	s := &l.accounts.shards[l.accounts.shardOf(id)]
-	s.mu.Lock()
-	if a := s.m[id]; a != nil {
-		s.mu.Unlock()
+	l.accounts.mu.Lock()
+	if a := l.accounts.get(id); a != nil {
+		l.accounts.mu.Unlock()
 		return l.reloadAccount(a, &e)
 	}
-	defer s.mu.Unlock()
+	defer l.accounts.mu.Unlock()
 	if l.closed.Load() {
 		return 0, ErrClosed
 	}
 	e.Time = l.now()
-	a := &account{id: id, currency: currency}
+	a := newAccount(id, currency)
 	applyAccount(a, &e)
 	if !l.journal.append(&e) {
 		return 0, l.Err()
 	}
 	a.lastSeq = e.Seq
-	s.m[id] = a
+	l.accounts.addLocked(a)
 	return e.Seq, nil
 }
 
@@ -393,7 +338,7 @@ func (l *Ledger) Authorize(r *Authorize) Result {
 		Cardholder: r.Cardholder, Card: r.Card, MCC: r.MCC, Amount: r.Amount, Currency: r.Currency,
 		Force: r.Force, NoHold: r.NoHold, Partial: r.AllowPartial, Descriptor: r.Descriptor,
 		Result: Result{Memo: r.Memo}}
-	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	a, h, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
 	if done {
 		return res
 	}
@@ -403,32 +348,34 @@ func (l *Ledger) Authorize(r *Authorize) Result {
 	if e.Result.Status != Declined && !r.NoHold && e.Result.Approved > 0 {
 		e.Expires = time.Unix(0, at+l.expiryFor(r.MCC)).UTC()
 		slot = -1
-		if r.Lifecycle != (LifecycleKey{}) {
-			if s, ok := a.byLifecycle[r.Lifecycle]; ok {
-				slot, e.Result.HoldID = s, a.holds[s].id
-			}
+		if s := a.findLifecycle(&r.Lifecycle); s >= 0 {
+			slot, e.Result.HoldID = s, a.holds[s].id
 		}
 		if slot < 0 {
 			e.Result.HoldID = l.nextHold.Add(1)
 		}
 		for i := range r.Velocity {
-			e.VelDepth = max(e.VelDepth, uint16(min(max(r.Velocity[i].Count+1, 0), maxVelocityDepth)))
+			v := &r.Velocity[i]
+			e.VelDepth = max(e.VelDepth, uint16(min(max(v.Count+1, 0), maxVelocityDepth)))
+			if v.Scope <= ScopeCard {
+				e.VelScopes |= 1 << v.Scope
+			}
 		}
 	}
 	l.applyAuthorize(a, &e, slot)
-	return l.finish(a, &e)
+	return l.finish(a, &e, h)
 }
 
-// finish journals an applied entry, remembers its answer and unlocks the
-// account.
-func (l *Ledger) finish(a *account, e *Entry) Result {
+// finish journals an applied entry, remembers its answer (h is its key's
+// hash, from lockFor) and unlocks the account.
+func (l *Ledger) finish(a *account, e *Entry, h uint64) Result {
 	if !l.journal.append(e) {
 		a.mu.Unlock()
 		return unavailable
 	}
 	a.lastSeq = e.Seq
 	if e.Key != (RequestKey{}) {
-		l.requests.put(&e.Key, &e.Result, e.Time.UnixNano())
+		l.requests.putHashed(h, &e.Key, &e.Result, e.Time.UnixNano())
 	}
 	a.mu.Unlock()
 	return e.Result
@@ -540,11 +487,11 @@ func (l *Ledger) decide(a *account, r *Authorize, at int64, res *Result) {
 
 	for i := range r.Velocity {
 		v := &r.Velocity[i]
-		n := 0
+		met := v.Count <= 0
 		if s := scopes.get(a, v.Scope, r); s != nil {
-			n = s.vel.since(at-int64(v.Window), v.Count+1)
+			met = s.vel.atLeast(at-int64(v.Window), v.Count)
 		}
-		if n+1 > v.Count {
+		if met {
 			decline(ReasonVelocityExceeded)
 			return
 		}
@@ -609,18 +556,23 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 			}
 		} else {
 			slot = l.newHold(a, hold{id: res.HoldID, lifecycle: e.Lifecycle, amount: res.Approved, placed: at,
-				expires: exp, card: e.Card, cardholder: e.Cardholder, mcc: mcc,
-				network: l.networks.id(e.Descriptor.Network), first: part})
+				expires: exp, card: a.scopeFor(ScopeCard, e.Card), holder: a.scopeFor(ScopeCardholder, e.Cardholder),
+				mcc: mcc, network: l.networks.id(e.Descriptor.Network), first: part})
 			l.expiry.pushHold(exp-at, holdDue{exp, a, res.HoldID})
 		}
 		a.pending += res.Approved
 		h := &a.holds[slot]
 		res.Hold = h.amount
-		// One lookup per scope for the counters and the velocity ring.
-		depth := int(e.VelDepth)
-		for _, s := range [...]*scopeSpend{&a.spend, scopeOf(&a.cards, h.card, true), scopeOf(&a.holders, h.cardholder, true)} {
+		// The counters and velocity ring of each scope. A scope's ring grows
+		// to the request's deepest control only when a control is on that
+		// scope; the others keep the least depth, inline.
+		for _, s := range [...]*scopeSpend{&a.spend, a.scope(h.card), a.scope(h.holder)} {
 			if s != nil {
 				s.add(w, mcc, res.Approved)
+				depth := 0
+				if e.VelScopes == 0 || e.VelScopes&(1<<s.kind) != 0 {
+					depth = int(e.VelDepth)
+				}
 				s.vel.push(at, depth)
 			}
 		}
@@ -638,12 +590,12 @@ func (l *Ledger) Reverse(r *Reverse) Result {
 	}
 	e := Entry{Op: OpReverse, Key: r.Key, Lifecycle: r.Lifecycle, Original: r.Original, Account: r.Account,
 		Card: r.Card, Amount: r.ActualAmount, Descriptor: r.Descriptor, Result: Result{Status: Approved, Memo: r.Memo}}
-	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	a, h, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
 	if done {
 		return res
 	}
 	l.applyReverse(a, &e)
-	return l.finish(a, &e)
+	return l.finish(a, &e, h)
 }
 
 // applyReverse finds and releases what a reversal names.
@@ -654,17 +606,15 @@ func (l *Ledger) applyReverse(a *account, e *Entry) {
 	if e.Original != (OriginalKey{}) {
 		slot, part = a.findOriginal(e.Original, e.Lifecycle)
 	}
-	if slot < 0 && e.Lifecycle != (LifecycleKey{}) {
-		if s, ok := a.byLifecycle[e.Lifecycle]; ok {
-			slot = s
-		}
+	if slot < 0 {
+		slot = a.findLifecycle(&e.Lifecycle)
 	}
 	at := e.Time.UnixNano()
 	switch {
 	case slot >= 0:
 		h := &a.holds[slot]
 		res.HoldID = h.id
-		l.describeHold(e, h)
+		l.describeHold(e, a, h)
 		if part >= 0 {
 			want := h.part(part).amount
 			if e.Amount > 0 {
@@ -710,21 +660,21 @@ func (l *Ledger) RecordDecline(r *Decline) Result {
 	}
 	e := Entry{Op: OpDecline, Key: r.Key, Account: r.Account, Card: r.Card, Descriptor: r.Descriptor,
 		Result: Result{Status: Declined, Reason: ReasonExternal, Memo: r.Memo}}
-	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	a, h, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
 	if done {
 		return res
 	}
 	e.Result.Currency, e.Result.Posted, e.Result.Available = a.currency, a.posted, a.available()
-	return l.finish(a, &e)
+	return l.finish(a, &e, h)
 }
 
 // lockFor locks the account a request names and fills the entry's time and
 // currency, or answers the request itself (done = true): a closed ledger, a
 // repeat, or an account the ledger does not know — recorded with the
 // entry's preset result, or declined ReasonAccountUnknown when it has none.
-func (l *Ledger) lockFor(id string, key *RequestKey, e *Entry, at time.Time) (a *account, res Result, done bool) {
+func (l *Ledger) lockFor(id string, key *RequestKey, e *Entry, at time.Time) (a *account, h uint64, res Result, done bool) {
 	if l.closed.Load() {
-		return nil, unavailable, true
+		return nil, 0, unavailable, true
 	}
 	a = l.accounts.get(id)
 	if a == nil {
@@ -732,20 +682,21 @@ func (l *Ledger) lockFor(id string, key *RequestKey, e *Entry, at time.Time) (a 
 		if e.Result.Status == 0 {
 			e.Result.Status, e.Result.Reason = Declined, ReasonAccountUnknown
 		}
-		return nil, l.recordUnknown(e), true
+		return nil, 0, l.recordUnknown(e), true
 	}
+	h = l.requests.hash(key)
 	a.mu.Lock()
 	if l.closed.Load() {
 		a.mu.Unlock()
-		return nil, unavailable, true
+		return nil, 0, unavailable, true
 	}
-	if res, ok := l.requests.get(key); ok {
+	if res, ok := l.requests.getHashed(h, key); ok {
 		a.mu.Unlock()
 		res.Repeat = true
-		return nil, res, true
+		return nil, 0, res, true
 	}
 	e.Time, e.Currency = time.Unix(0, l.timeOf(at)).UTC(), a.currency
-	return a, Result{}, false
+	return a, h, Result{}, false
 }
 
 // Capture posts a presentment: the hold it names becomes a posting of the
@@ -756,15 +707,13 @@ func (l *Ledger) Capture(c *Capture) Result {
 	}
 	e := Entry{Op: OpCapture, Key: c.Key, Lifecycle: c.Lifecycle, Account: c.Account, MCC: c.MCC,
 		Amount: c.Amount, HoldRef: c.HoldID, Descriptor: c.Descriptor, Result: Result{Memo: c.Memo}}
-	a, res, done := l.lockFor(c.Account, &c.Key, &e, c.At)
+	a, h, res, done := l.lockFor(c.Account, &c.Key, &e, c.At)
 	if done {
 		return res
 	}
 	slot := l.holdSlot(a, c.HoldID)
-	if slot < 0 && c.Lifecycle != (LifecycleKey{}) {
-		if s, ok := a.byLifecycle[c.Lifecycle]; ok {
-			slot = s
-		}
+	if slot < 0 {
+		slot = a.findLifecycle(&c.Lifecycle)
 	}
 	if slot >= 0 {
 		e.Result.HoldID = a.holds[slot].id
@@ -777,10 +726,10 @@ func (l *Ledger) Capture(c *Capture) Result {
 	}
 	if e.Result.Status == Declined {
 		e.Result.Currency, e.Result.Posted, e.Result.Available = a.currency, a.posted, a.available()
-		return l.finish(a, &e)
+		return l.finish(a, &e, h)
 	}
 	l.applyCapture(a, &e)
-	return l.finish(a, &e)
+	return l.finish(a, &e, h)
 }
 
 // applyCapture posts a capture of the hold e.Result.HoldID (0: none). A
@@ -794,15 +743,15 @@ func (l *Ledger) applyCapture(a *account, e *Entry) {
 	res.Status, res.Approved, res.Currency = Approved, e.Amount, a.currency
 	if slot := l.holdSlot(a, res.HoldID); slot >= 0 {
 		h := &a.holds[slot]
-		l.describeHold(e, h)
+		l.describeHold(e, a, h)
 		if d := e.Amount - h.amount; d > 0 {
 			last := h.part(h.parts() - 1)
-			a.count(h.card, h.cardholder, last.win, h.mcc, d)
+			a.count(h.card, h.holder, last.win, h.mcc, d)
 		} else {
 			for i := h.parts() - 1; i >= 0 && d < 0; i-- {
 				p := h.part(i)
 				take := min(p.amount, -d)
-				a.count(h.card, h.cardholder, p.win, h.mcc, -take)
+				a.count(h.card, h.holder, p.win, h.mcc, -take)
 				d += take
 			}
 		}
@@ -816,7 +765,7 @@ func (l *Ledger) applyCapture(a *account, e *Entry) {
 	} else {
 		res.HoldID = 0
 		if e.Amount > 0 {
-			a.count("", "", windowsAt(e.Time.UnixNano()), parseMCC(e.MCC), e.Amount)
+			a.count(-1, -1, windowsAt(e.Time.UnixNano()), parseMCC(e.MCC), e.Amount)
 		}
 	}
 	a.posted -= e.Amount
@@ -830,12 +779,12 @@ func (l *Ledger) Release(r *Release) Result {
 	}
 	e := Entry{Op: OpRelease, Key: r.Key, Account: r.Account, Amount: r.Amount, HoldRef: r.HoldID,
 		Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
-	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	a, h, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
 	if done {
 		return res
 	}
 	l.applyRelease(a, &e)
-	return l.finish(a, &e)
+	return l.finish(a, &e, h)
 }
 
 func (l *Ledger) applyRelease(a *account, e *Entry) {
@@ -852,7 +801,7 @@ func (l *Ledger) applyRelease(a *account, e *Entry) {
 		if e.Amount > 0 {
 			want = min(want, e.Amount)
 		}
-		l.describeHold(e, &a.holds[slot])
+		l.describeHold(e, a, &a.holds[slot])
 		res.Status, res.HoldID = Approved, e.HoldRef
 		res.Released = l.release(a, slot, want)
 		res.Approved = res.Released
@@ -870,12 +819,12 @@ func (l *Ledger) Adjust(r *Adjust) Result {
 	}
 	e := Entry{Op: OpAdjust, Key: r.Key, Account: r.Account, Amount: r.Amount, Force: r.Force,
 		Descriptor: r.Descriptor, Result: Result{Memo: r.Memo}}
-	a, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
+	a, h, res, done := l.lockFor(r.Account, &r.Key, &e, r.At)
 	if done {
 		return res
 	}
 	applyAdjust(a, &e)
-	return l.finish(a, &e)
+	return l.finish(a, &e, h)
 }
 
 func applyAdjust(a *account, e *Entry) {
@@ -907,7 +856,7 @@ func (l *Ledger) ExpireDue(now time.Time, max int) int {
 			e := Entry{Op: OpExpire, Account: a.id, Currency: a.currency, HoldRef: d.holdID,
 				Time: time.Unix(0, at).UTC()}
 			l.applyExpire(a, &e)
-			l.finish(a, &e) // unlocks
+			l.finish(a, &e, 0) // unlocks
 			l.metrics.expired.Add(1)
 			released++
 			continue
@@ -932,7 +881,7 @@ func (l *Ledger) applyExpire(a *account, e *Entry) {
 	res := &e.Result
 	res.Status, res.Currency, res.HoldID = Approved, a.currency, e.HoldRef
 	if slot := l.holdSlot(a, e.HoldRef); slot >= 0 {
-		l.describeHold(e, &a.holds[slot])
+		l.describeHold(e, a, &a.holds[slot])
 		res.Released = l.release(a, slot, a.holds[slot].amount)
 	}
 	res.Posted, res.Available = a.posted, a.available()
@@ -1044,7 +993,7 @@ func (l *Ledger) Holds(id string) []HoldInfo {
 	var out []HoldInfo
 	for i := range a.holds {
 		if a.holds[i].id != 0 {
-			out = append(out, l.holdInfo(&a.holds[i]))
+			out = append(out, l.holdInfo(a, &a.holds[i]))
 		}
 	}
 	a.mu.Unlock()
@@ -1198,10 +1147,8 @@ func (l *Ledger) Spent(account string, scope Scope, id string, interval Interval
 	switch scope {
 	case ScopeAccount:
 		s = &a.spend
-	case ScopeCard:
-		s = scopeOf(&a.cards, id, false)
-	case ScopeCardholder:
-		s = scopeOf(&a.holders, id, false)
+	case ScopeCard, ScopeCardholder:
+		s = a.scope(a.findScope(scope, id))
 	}
 	if s == nil {
 		return 0

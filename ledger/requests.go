@@ -13,9 +13,10 @@ import (
 // Nearly every lookup is for a key that is not there (a new request), in
 // a table of millions, so the table is built for that: a compact
 // open-addressing index of 16-byte slots (a 64-bit fingerprint and a record
-// number) in front of the records, which are appended in arrival order in
-// blocks. A miss reads one or two cache lines of the index; the records
-// are touched only on a hit and written sequentially.
+// number), at most half full, in front of the records, which are appended
+// in arrival order in blocks. A miss reads one cache line of the index
+// (two or three slots on average); the records are touched only on a hit
+// and written sequentially.
 //
 // Memory is bounded two ways. Each shard keeps two generations: a record
 // lives at least `retention` (request time) and at most twice that,
@@ -73,7 +74,7 @@ func newRequestTable(retention int64, maxRecords, expected int) *requestTable {
 
 // init sizes an empty generation for n records.
 func (g *requestGen) init(n int) {
-	slots := 1 << bits.Len(uint(max(n*4/3, 16)))
+	slots := 1 << bits.Len(uint(max(n*2, 16)))
 	*g = requestGen{index: make([]uint64, 2*slots), mask: uint64(slots - 1)}
 }
 
@@ -100,7 +101,7 @@ func (g *requestGen) find(h uint64, k *RequestKey) *storedResult {
 
 // add appends a record (k must not be in the generation).
 func (g *requestGen) add(h uint64, r *storedResult) {
-	if uint64(g.n+1)*4 > (g.mask+1)*3 {
+	if uint64(g.n+1)*2 > g.mask+1 {
 		g.grow()
 	}
 	i := uint64(g.n)
@@ -137,8 +138,10 @@ func (t *requestTable) hash(k *RequestKey) uint64 { return maphash.Bytes(t.seed,
 func (t *requestTable) shard(h uint64) *requestShard { return &t.shards[h%requestShards] }
 
 // get returns the remembered result of k.
-func (t *requestTable) get(k *RequestKey) (Result, bool) {
-	h := t.hash(k)
+func (t *requestTable) get(k *RequestKey) (Result, bool) { return t.getHashed(t.hash(k), k) }
+
+// getHashed is get with k's hash already computed.
+func (t *requestTable) getHashed(h uint64, k *RequestKey) (Result, bool) {
 	s := t.shard(h)
 	s.mu.Lock()
 	r, ok := s.getLocked(h, k)
@@ -157,8 +160,10 @@ func (s *requestShard) getLocked(h uint64, k *RequestKey) (Result, bool) {
 }
 
 // put remembers res for k, at request time at.
-func (t *requestTable) put(k *RequestKey, res *Result, at int64) {
-	h := t.hash(k)
+func (t *requestTable) put(k *RequestKey, res *Result, at int64) { t.putHashed(t.hash(k), k, res, at) }
+
+// putHashed is put with k's hash already computed.
+func (t *requestTable) putHashed(h uint64, k *RequestKey, res *Result, at int64) {
 	s := t.shard(h)
 	s.mu.Lock()
 	t.putLocked(s, h, k, res, at)

@@ -174,8 +174,10 @@ func (l *Ledger) replayEntry(e, got *Entry) error {
 	a := l.accounts.get(e.Account)
 	if e.Op == OpAccount {
 		if a == nil {
-			a = &account{id: e.Account, currency: e.Currency}
-			l.accounts.shards[l.accounts.shardOf(e.Account)].m[e.Account] = a
+			a = newAccount(e.Account, e.Currency)
+			l.accounts.mu.Lock()
+			l.accounts.addLocked(a)
+			l.accounts.mu.Unlock()
 		}
 	}
 	if a != nil && e.Seq > a.lastSeq {
@@ -416,7 +418,12 @@ func (l *Ledger) loadCheckpoint(st *store, gen uint64) error {
 			if err != nil {
 				return fmt.Errorf("account %q: %w", k[len(aPrefix):], err)
 			}
-			l.accounts.shards[l.accounts.shardOf(a.id)].m[a.id] = a
+			if l.accounts.get(a.id) != nil {
+				return fmt.Errorf("%w: account %q twice", errCorrupt, a.id)
+			}
+			l.accounts.mu.Lock()
+			l.accounts.addLocked(a)
+			l.accounts.mu.Unlock()
 		case bytes.HasPrefix(k, rPrefix):
 			if err := l.decodeRequests(v); err != nil {
 				return err

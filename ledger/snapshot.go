@@ -34,20 +34,15 @@ func (d *decoder) totals(t *totals) {
 
 func appendScope(b []byte, s *scopeSpend) []byte {
 	b = appendTotals(b, &s.all)
-	mccs := make([]int, 0, len(s.byMCC))
-	for m := range s.byMCC {
-		mccs = append(mccs, int(m))
-	}
-	sort.Ints(mccs)
-	b = binary.AppendUvarint(b, uint64(len(mccs)))
-	for _, m := range mccs {
-		b = binary.AppendUvarint(b, uint64(m))
-		b = appendTotals(b, s.byMCC[uint16(m)])
+	b = binary.AppendUvarint(b, uint64(len(s.mccs)))
+	for i := range s.mccs {
+		b = binary.AppendUvarint(b, uint64(s.mccs[i].mcc))
+		b = appendTotals(b, &s.mccs[i].t)
 	}
 	r := &s.vel
-	b = binary.AppendUvarint(b, uint64(len(r.at)))
+	b = binary.AppendUvarint(b, uint64(r.depth()))
 	b = binary.AppendUvarint(b, uint64(r.n))
-	for i := 0; i < r.n; i++ {
+	for i := 0; i < int(r.n); i++ {
 		b = binary.AppendVarint(b, r.get(i))
 	}
 	return b
@@ -61,59 +56,69 @@ func (d *decoder) scope(s *scopeSpend) {
 		return
 	}
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		m := uint16(d.uvarint())
-		t := new(totals)
-		d.totals(t)
-		if s.byMCC == nil {
-			s.byMCC = make(map[uint16]*totals, n)
+		m := mccTotals{mcc: uint16(d.uvarint())}
+		d.totals(&m.t)
+		if len(s.mccs) > 0 && s.mccs[len(s.mccs)-1].mcc >= m.mcc {
+			d.fail("categories out of order")
+			return
 		}
-		s.byMCC[m] = t
+		s.mccs = append(s.mccs, m)
 	}
 	depth, cnt := d.uvarint(), d.uvarint()
-	if depth > maxVelocityDepth || cnt > depth {
+	if depth > maxVelocityDepth || cnt > max(depth, minVelocityDepth) {
 		d.fail("bad velocity ring")
 		return
 	}
-	if depth > 0 {
-		s.vel.at = make([]int64, depth)
-		for i := uint64(0); i < cnt; i++ {
-			s.vel.at[i] = d.varint()
+	s.vel.grow(int(depth))
+	b := s.vel.buf()
+	for i := uint64(0); i < cnt; i++ {
+		b[i] = d.varint()
+		if i > 0 && b[i] < b[i-1] {
+			d.fail("velocity ring out of order")
+			return
 		}
-		s.vel.n, s.vel.head = int(cnt), int(cnt%depth)
 	}
+	s.vel.n, s.vel.head = int32(cnt), int32(cnt%uint64(len(b)))
 }
 
-func appendScopes(b []byte, m map[string]*scopeSpend) []byte {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+// appendScopes writes the account's card (or cardholder) scopes, by id.
+func appendScopes(b []byte, a *account, kind Scope) []byte {
+	var nums []int32
+	for i := range a.scopes {
+		if a.scopes[i].kind == kind {
+			nums = append(nums, int32(i))
+		}
 	}
-	sort.Strings(ids)
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	for _, id := range ids {
-		b = appendString(b, id)
-		b = appendScope(b, m[id])
+	sort.Slice(nums, func(i, j int) bool { return a.scopes[nums[i]].id < a.scopes[nums[j]].id })
+	b = binary.AppendUvarint(b, uint64(len(nums)))
+	for _, n := range nums {
+		b = appendString(b, a.scopes[n].id)
+		b = appendScope(b, &a.scopes[n])
 	}
 	return b
 }
 
-func (d *decoder) scopes() map[string]*scopeSpend {
+// scopes reads the account's card (or cardholder) scopes.
+func (d *decoder) scopes(a *account, kind Scope) {
 	n := d.uvarint()
-	if n == 0 || d.err != nil {
-		return nil
-	}
 	if n > uint64(len(d.b)) {
 		d.fail("too many scopes")
-		return nil
+		return
 	}
-	m := make(map[string]*scopeSpend, n)
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		id := d.str("")
-		s := new(scopeSpend)
-		d.scope(s)
-		m[id] = s
+		var s scopeSpend
+		d.scope(&s)
+		if d.err != nil {
+			return
+		}
+		if id == "" || a.findScope(kind, id) >= 0 {
+			d.fail("scope without an id, or twice")
+			return
+		}
+		sc := &a.scopes[a.addScope(kind, id)]
+		sc.all, sc.mccs, sc.vel = s.all, s.mccs, s.vel
 	}
-	return m
 }
 
 // encodeAccount appends an account's state; the caller holds its lock.
@@ -131,8 +136,8 @@ func (l *Ledger) encodeAccountVersion(b []byte, a *account, ver byte) []byte {
 	}
 	b = binary.AppendUvarint(b, a.lastSeq)
 	b = appendScope(b, &a.spend)
-	b = appendScopes(b, a.cards)
-	b = appendScopes(b, a.holders)
+	b = appendScopes(b, a, ScopeCard)
+	b = appendScopes(b, a, ScopeCardholder)
 
 	slots := make([]int32, 0, a.open)
 	for i := range a.holds {
@@ -148,8 +153,8 @@ func (l *Ledger) encodeAccountVersion(b []byte, a *account, ver byte) []byte {
 		b = append(b, h.lifecycle[:]...)
 		b = binary.AppendVarint(b, h.placed)
 		b = binary.AppendVarint(b, h.expires)
-		b = appendString(b, h.card)
-		b = appendString(b, h.cardholder)
+		b = appendString(b, a.scopeID(h.card))
+		b = appendString(b, a.scopeID(h.holder))
 		b = binary.AppendUvarint(b, uint64(h.mcc))
 		if ver >= 2 {
 			b = appendString(b, l.networks.name(h.network))
@@ -194,12 +199,12 @@ func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 	if ver != 1 && ver != snapshotVersion {
 		return nil, fmt.Errorf("%w: %w: version %d", errCorrupt, errCheckpoint, ver)
 	}
-	a := &account{id: id, currency: d.str("")}
+	a := newAccount(id, d.str(""))
 	a.posted, a.credit, a.pending, a.loaded = d.varint(), d.varint(), d.varint(), d.varint()
 	a.lastSeq = d.uvarint()
 	d.scope(&a.spend)
-	a.cards = d.scopes()
-	a.holders = d.scopes()
+	d.scopes(a, ScopeCard)
+	d.scopes(a, ScopeCardholder)
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
 		return nil, fmt.Errorf("%w: %d holds", errCorrupt, n)
@@ -209,7 +214,8 @@ func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 		h.id = d.uvarint()
 		d.bytes(h.lifecycle[:])
 		h.placed, h.expires = d.varint(), d.varint()
-		h.card, h.cardholder = d.str(""), d.str("")
+		card, holder := d.str(""), d.str("")
+		h.card, h.holder = a.scopeFor(ScopeCard, card), a.scopeFor(ScopeCardholder, holder)
 		h.mcc = uint16(d.uvarint())
 		if ver >= 2 {
 			h.network = l.networks.id(d.str(""))

@@ -88,12 +88,13 @@ func (t *totals) in(iv Interval, w windows) int64 {
 }
 
 // velocityRing keeps the times of the most recent approvals of a scope,
-// as many as the deepest velocity control asked for (bounded by
-// maxVelocityDepth).
+// as many as the deepest velocity control on the scope asked for (at least
+// minVelocityDepth, held in the ring itself; at most maxVelocityDepth).
 type velocityRing struct {
-	at   []int64 // unix nanoseconds, ring order
-	head int     // next write
-	n    int
+	head int32 // next write
+	n    int32
+	inl  [minVelocityDepth]int64 // the ring while it is no deeper
+	ext  []int64                 // the ring once a control asked for more
 }
 
 const (
@@ -101,69 +102,133 @@ const (
 	maxVelocityDepth = 4096
 )
 
+func (r *velocityRing) buf() []int64 {
+	if r.ext != nil {
+		return r.ext
+	}
+	return r.inl[:]
+}
+
+// depth is how many approvals the ring keeps.
+func (r *velocityRing) depth() int {
+	if r.ext != nil {
+		return len(r.ext)
+	}
+	return minVelocityDepth
+}
+
 // push records an approval at t, growing the ring to depth first. The
 // ring stays in time order: requests that raced by a little are put in
-// their place (a bounded walk back), so since can search it.
+// their place (a bounded walk back), so atLeast can look up the k-th
+// newest.
 func (r *velocityRing) push(t int64, depth int) {
 	r.grow(depth)
-	size := len(r.at)
-	r.at[r.head] = t
+	b := r.buf()
+	size := int32(len(b))
 	i := r.head
-	r.head = (r.head + 1) % size
+	b[i] = t
+	if r.head++; r.head == size {
+		r.head = 0
+	}
 	if r.n < size {
 		r.n++
 	}
-	for k := 1; k < r.n; k++ {
-		prev := (i - 1 + size) % size
-		if r.at[prev] <= r.at[i] {
+	for k := int32(1); k < r.n; k++ {
+		prev := i - 1
+		if prev < 0 {
+			prev += size
+		}
+		if b[prev] <= b[i] {
 			break
 		}
-		r.at[prev], r.at[i] = r.at[i], r.at[prev]
+		b[prev], b[i] = b[i], b[prev]
 		i = prev
 	}
 }
 
 func (r *velocityRing) grow(depth int) {
-	if depth < minVelocityDepth {
-		depth = minVelocityDepth
-	}
-	if depth > maxVelocityDepth {
-		depth = maxVelocityDepth
-	}
-	if depth <= len(r.at) {
+	depth = min(depth, maxVelocityDepth)
+	if depth <= r.depth() {
 		return
 	}
 	at := make([]int64, depth)
-	for i := 0; i < r.n; i++ {
+	for i := 0; i < int(r.n); i++ {
 		at[i] = r.get(i)
 	}
-	r.at, r.head = at, r.n%depth
+	r.ext, r.head = at, r.n%int32(depth)
 }
 
 // get returns the i-th recorded approval, oldest first.
 func (r *velocityRing) get(i int) int64 {
-	return r.at[(r.head-r.n+i+2*len(r.at))%len(r.at)]
-}
-
-// since counts the approvals strictly after t, at most limit.
-func (r *velocityRing) since(t int64, limit int) int {
-	lo, hi := 0, r.n // first index with at > t
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if r.get(mid) <= t {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
+	b := r.buf()
+	j := int(r.head) - int(r.n) + i
+	if j < 0 {
+		j += len(b)
 	}
-	return min(r.n-lo, limit)
+	return b[j]
 }
 
-// scopeSpend is everything counted for one scope.
+// atLeast reports whether k or more recorded approvals are strictly after
+// t — a velocity control of k approvals is met. The ring is in time order,
+// so that is one look at the k-th newest, not a search.
+func (r *velocityRing) atLeast(t int64, k int) bool {
+	switch {
+	case k <= 0:
+		return true
+	case k > int(r.n):
+		return false
+	}
+	return r.get(int(r.n)-k) > t
+}
+
+// scopeSpend is everything counted for one scope: the account itself, or
+// one of its cards or cardholders (kind and id say which; the account's
+// own has kind ScopeAccount and no id).
 type scopeSpend struct {
-	all   totals
-	byMCC map[uint16]*totals
-	vel   velocityRing
+	hash uint64 // of kind and id: the account's scope index (account.scopeIdx)
+	kind Scope
+	key  inlineID // id again, inline, so that finding a scope reads no other memory
+	all  totals
+	vel  velocityRing
+	mccs []mccTotals // by merchant category, sorted by code
+	id   string
+}
+
+// inlineID holds a copy of a short id (a card token, an account id) in the
+// structure it names, so that comparing ids on a lookup touches no other
+// cache line; longer ids are compared through their string.
+type inlineID struct {
+	n   uint8 // length; inlineIDLong when the id does not fit
+	buf [inlineIDBytes]byte
+}
+
+const (
+	inlineIDBytes = 30
+	inlineIDLong  = 0xFF
+)
+
+func makeInlineID(id string) inlineID {
+	if len(id) > inlineIDBytes {
+		return inlineID{n: inlineIDLong}
+	}
+	k := inlineID{n: uint8(len(id))}
+	copy(k.buf[:], id)
+	return k
+}
+
+// is reports whether the id is s; long is the id itself, read only when
+// it did not fit.
+func (k *inlineID) is(s, long string) bool {
+	if k.n == inlineIDLong {
+		return long == s
+	}
+	return int(k.n) == len(s) && string(k.buf[:k.n]) == s
+}
+
+// mccTotals are a scope's totals in one merchant category.
+type mccTotals struct {
+	mcc uint16
+	t   totals
 }
 
 // add counts delta in the windows w, in the all-category totals and in
@@ -173,15 +238,35 @@ func (s *scopeSpend) add(w windows, mcc uint16, delta int64) {
 	if mcc == noMCC {
 		return
 	}
-	t := s.byMCC[mcc]
-	if t == nil {
-		if s.byMCC == nil {
-			s.byMCC = make(map[uint16]*totals, 2)
-		}
-		t = new(totals)
-		s.byMCC[mcc] = t
+	i := s.mccIndex(mcc)
+	if i == len(s.mccs) || s.mccs[i].mcc != mcc {
+		s.mccs = append(s.mccs, mccTotals{})
+		copy(s.mccs[i+1:], s.mccs[i:])
+		s.mccs[i] = mccTotals{mcc: mcc}
 	}
-	t.add(w, delta)
+	s.mccs[i].t.add(w, delta)
+}
+
+// mccIndex is where mcc is, or would go, in s.mccs.
+func (s *scopeSpend) mccIndex(mcc uint16) int {
+	lo, hi := 0, len(s.mccs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if s.mccs[mid].mcc < mcc {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// category returns the totals of one merchant category, or nil.
+func (s *scopeSpend) category(mcc uint16) *totals {
+	if i := s.mccIndex(mcc); i < len(s.mccs) && s.mccs[i].mcc == mcc {
+		return &s.mccs[i].t
+	}
+	return nil
 }
 
 // spent returns what the limit counts in the window of w.
@@ -192,7 +277,7 @@ func (s *scopeSpend) spent(l *Limit, w windows) int64 {
 	var sum int64
 	for _, c := range l.Categories {
 		if m := parseMCC(c); m != noMCC {
-			if t := s.byMCC[m]; t != nil {
+			if t := s.category(m); t != nil {
 				sum += t.in(l.Interval, w)
 			}
 		}
