@@ -7,12 +7,17 @@
 // and cardholders are keyed by their ids. Card keys are few and live in
 // memory (and in Pebble), looked up by the longest matching PAN prefix.
 //
+// The cache is filled by writes, not only by reads: a portfolio load puts
+// what it loads in the cache (up to the cache's budget), so serving starts
+// warm and the hot path does not wait on Pebble whatever the portfolio's
+// size; a read that misses fills the cache and waits until it is applied.
+//
 // Cache coherence: every write goes to Pebble first, then deletes the cached
-// entry and waits for the cache to apply the deletion before returning, so a
-// change is visible to the next read (no stale decision after a card is
-// frozen). A read that misses fills the cache under a per-key stripe lock
-// that the deletion also takes, so a fill that read the old value can never
-// land after the deletion.
+// entry, puts the new record in its place and waits for the cache to apply
+// both before returning, so a change is visible to the next read (no stale
+// decision after a card is frozen). A read that misses fills the cache under
+// a per-key stripe lock that the write also takes, so a fill that read the
+// old value can never land after the deletion. cache.go has the details.
 //
 // Records handed out by the read methods (Card, Account, Cardholder) are
 // shared with the cache and must not be modified; the Get methods of the

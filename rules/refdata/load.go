@@ -9,7 +9,9 @@ import (
 // Loader writes many records at once (a portfolio load): in batches, with
 // existence and reference checks served from what it wrote itself rather
 // than Pebble, and one durable sync at the end. It holds the store's write
-// lock until Close, so single writes wait for the load.
+// lock until Close, so single writes wait for the load. What it writes
+// goes into the cache as well, up to the cache's budget (a warning says
+// when the portfolio does not fit), so that serving starts warm.
 //
 // A card must come after its account and cardholder, a cardholder after
 // its account (as in the portfolio format). Records are normalized in
@@ -40,6 +42,7 @@ func (s *Store) NewLoader() (*Loader, error) {
 			emptyAtStart: empty,
 			accounts:     make(map[uint64]struct{}),
 			holders:      make(map[uint64]uint64),
+			warm:         warmBudget{max: s.cache.MaxCost()},
 		},
 	}}, nil
 }
@@ -103,5 +106,7 @@ func (l *Loader) Close() error {
 	}
 	l.closed = true
 	defer l.w.s.writeMu.Unlock()
-	return l.w.commit(pebble.Sync)
+	err := l.w.commit(pebble.Sync)
+	l.w.s.logWarm(&l.w.bulk.warm)
+	return err
 }

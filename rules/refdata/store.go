@@ -230,65 +230,95 @@ func get[T any](s *Store, key []byte, decode func([]byte) (T, error)) (T, error)
 // this token.
 func (s *Store) Card(t *Token) (*Card, error) {
 	k := t.cacheKey()
-	if v, ok := s.cache.Get(k); ok {
-		if c, ok := v.(*Card); ok && c.Token == *t {
-			s.hits.add(k)
-			return c, nil
-		}
+	if c, ok := s.cachedCard(k, t); ok {
+		s.hits.add(k)
+		return c, nil
 	}
 	s.misses.add(k)
 	mu := &s.fill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
+	if c, ok := s.cachedCard(k, t); ok {
+		return c, nil // filled while this read waited for the stripe
+	}
 	c, err := get(s, cardKey(t), s.decodeCard)
 	if err != nil {
 		return nil, err
 	}
-	s.cache.Set(k, c, cardCost(c))
+	s.fillMiss(k, c, cardCost(c))
 	return c, nil
+}
+
+func (s *Store) cachedCard(k uint64, t *Token) (*Card, bool) {
+	if v, ok := s.cache.Get(k); ok {
+		if c, ok := v.(*Card); ok && c.Token == *t {
+			return c, true
+		}
+	}
+	return nil, false
 }
 
 // Account returns the account id. The record is shared: do not modify it.
 func (s *Store) Account(id string) (*Account, error) {
 	k := s.accountCacheKey(id)
-	if v, ok := s.cache.Get(k); ok {
-		if a, ok := v.(*Account); ok && a.ID == id {
-			s.hits.add(k)
-			return a, nil
-		}
+	if a, ok := s.cachedAccount(k, id); ok {
+		s.hits.add(k)
+		return a, nil
 	}
 	s.misses.add(k)
 	mu := &s.fill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
+	if a, ok := s.cachedAccount(k, id); ok {
+		return a, nil
+	}
 	a, err := get(s, dbKey(prefixAccount, id), s.decodeAccount)
 	if err != nil {
 		return nil, err
 	}
-	s.cache.Set(k, a, accountCost(a))
+	s.fillMiss(k, a, accountCost(a))
 	return a, nil
+}
+
+func (s *Store) cachedAccount(k uint64, id string) (*Account, bool) {
+	if v, ok := s.cache.Get(k); ok {
+		if a, ok := v.(*Account); ok && a.ID == id {
+			return a, true
+		}
+	}
+	return nil, false
 }
 
 // Cardholder returns the cardholder id. The record is shared: do not
 // modify it.
 func (s *Store) Cardholder(id string) (*Cardholder, error) {
 	k := s.holderCacheKey(id)
-	if v, ok := s.cache.Get(k); ok {
-		if h, ok := v.(*Cardholder); ok && h.ID == id {
-			s.hits.add(k)
-			return h, nil
-		}
+	if h, ok := s.cachedHolder(k, id); ok {
+		s.hits.add(k)
+		return h, nil
 	}
 	s.misses.add(k)
 	mu := &s.fill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
+	if h, ok := s.cachedHolder(k, id); ok {
+		return h, nil
+	}
 	h, err := get(s, dbKey(prefixCardholder, id), s.decodeCardholder)
 	if err != nil {
 		return nil, err
 	}
-	s.cache.Set(k, h, holderCost(h))
+	s.fillMiss(k, h, holderCost(h))
 	return h, nil
+}
+
+func (s *Store) cachedHolder(k uint64, id string) (*Cardholder, bool) {
+	if v, ok := s.cache.Get(k); ok {
+		if h, ok := v.(*Cardholder); ok && h.ID == id {
+			return h, true
+		}
+	}
+	return nil, false
 }
 
 // WaitCompactions waits until the store has been without flushes and
@@ -325,8 +355,8 @@ func (s *Store) WaitCompactions(ctx context.Context) error {
 	}
 }
 
-// SettleCache waits until the cache has applied every fill buffered so far
-// (fills are asynchronous): for warm-ups and tests.
+// SettleCache waits until the cache has applied everything queued so far:
+// for tests.
 func (s *Store) SettleCache() { s.cache.Wait() }
 
 // Decoders of the records the cache keeps, sharing controls.
@@ -336,19 +366,6 @@ func (s *Store) decodeAccount(b []byte) (*Account, error) {
 }
 func (s *Store) decodeCardholder(b []byte) (*Cardholder, error) {
 	return decodeCardholderShared(b, s.shared)
-}
-
-// invalidate drops cached entries after their records changed in Pebble,
-// and returns once the cache has applied the deletions: the next read sees
-// the new record.
-func (s *Store) invalidate(keys ...uint64) {
-	for _, k := range keys {
-		mu := &s.fill[k%stripes]
-		mu.Lock()
-		s.cache.Del(k)
-		mu.Unlock()
-	}
-	s.cache.Wait()
 }
 
 // Approximate memory of cached records, for the cache's budget.

@@ -52,10 +52,14 @@ func (s *Store) newWriter() *writer { return &writer{s: s} }
 // staged is the number of writes waiting for the commit.
 func (w *writer) staged() int { return len(w.ops) }
 
-// commit applies the staged writes as one batch, then drops the stale
-// cache entries and publishes changed keys, so the next read sees the new
-// records.
+// commit applies the staged writes as one batch, then puts them in the
+// cache in place of the stale entries and publishes changed keys, so the
+// next read sees the new records (and finds them cached).
 func (w *writer) commit(opts *pebble.WriteOptions) error {
+	refresh := cacheRefresh{stale: w.stale}
+	if w.bulk != nil {
+		refresh.warm = &w.bulk.warm
+	}
 	switch {
 	case len(w.ops) > 0:
 		w.sorted = append(w.sorted[:0], w.ops...)
@@ -81,17 +85,15 @@ func (w *writer) commit(opts *pebble.WriteOptions) error {
 			return fmt.Errorf("refdata: write: %w", err)
 		}
 		w.unsynced = !opts.Sync
-		w.ops, w.arena = w.ops[:0], w.arena[:0]
+		refresh.sorted, refresh.arena = w.sorted, w.arena
 	case opts.Sync && w.unsynced:
 		if err := w.s.db.LogData(nil, pebble.Sync); err != nil {
 			return fmt.Errorf("refdata: sync: %w", err)
 		}
 		w.unsynced = false
 	}
-	if len(w.stale) > 0 {
-		w.s.invalidate(w.stale...)
-		w.stale = w.stale[:0]
-	}
+	w.s.refreshCache(refresh)
+	w.ops, w.arena, w.stale = w.ops[:0], w.arena[:0], w.stale[:0]
 	for _, e := range w.keys {
 		w.s.publishKeys(e)
 	}
@@ -156,6 +158,7 @@ type bulkState struct {
 	tokens       seenSet
 	// The account and cardholder written last: cards mostly follow theirs.
 	lastAccount, lastHolder, lastHolderAccount string
+	warm                                       warmBudget // what the load put in the cache
 }
 
 // accountExists reports whether account id exists (in Pebble or staged).
