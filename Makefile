@@ -46,8 +46,11 @@ $(STATICCHECK):
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) $(PKGS)
 
+# The end-to-end tests that run switchd as a process share one binary,
+# built after vet has compiled its packages.
 unit:
-	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+	$(GO) build -o $(BIN)/switchd ./cmd/switchd
+	AUTHSWITCH_SWITCHD=$(BIN)/switchd $(GO) test -race -count=1 -timeout 8m $(PKGS)
 
 ## fuzz-short: every fuzz target for $(FUZZTIME) (make test); fuzz: longer.
 fuzz-short:

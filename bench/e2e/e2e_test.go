@@ -19,11 +19,17 @@ import (
 )
 
 // buildSwitch builds cmd/switchd into the test's directory (with the race
-// detector when BENCH_E2E_RACE is set), or skips when the tree has none.
+// detector when BENCH_E2E_RACE is set), or skips when the tree has none;
+// AUTHSWITCH_SWITCHD names one already built.
 func buildSwitch(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the switch: not in -short")
+	}
+	// make test builds switchd once (after vet has compiled its packages)
+	// and names it here, so that test packages do not each build it.
+	if bin := os.Getenv("AUTHSWITCH_SWITCHD"); bin != "" && os.Getenv("BENCH_E2E_RACE") == "" {
+		return bin
 	}
 	src := filepath.Join("..", "..", "cmd", "switchd")
 	if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {

@@ -17,7 +17,8 @@ import (
 	"github.com/authswitch/authswitch/switch/daemon"
 )
 
-// buildSwitchd builds cmd/switchd once per test binary.
+// switchd returns the switchd binary: AUTHSWITCH_SWITCHD when set (make
+// test builds it once), else one built once per test binary.
 var switchdBin struct {
 	path string
 	err  error
@@ -25,6 +26,9 @@ var switchdBin struct {
 
 func switchd(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("AUTHSWITCH_SWITCHD"); bin != "" {
+		return bin // built once by make test
+	}
 	if switchdBin.path == "" && switchdBin.err == nil {
 		dir, err := os.MkdirTemp("", "switchd-bin")
 		if err != nil {
