@@ -21,13 +21,15 @@ import (
 // Sequence numbers are gapless: they are handed out under mu in the order
 // the entries go into the pending buffer, and a batch is always a prefix of
 // what is pending, so a later entry is never durable before an earlier one.
+//
+// The pending buffer is built as the Pebble batch itself (pendingBatch):
+// the committer hands it to Pebble as it is, with no copy into a batch.
 type journal struct {
 	mu         sync.Mutex
 	space      sync.Cond // signalled when the committer empties pending
 	next       uint64    // the next sequence number
-	pending    []byte    // encoded entries, each after a 4-byte length
-	pendingN   int
-	spare      []byte
+	pending    pendingBatch
+	spare      pendingBatch
 	maxPending int
 	closed     bool
 	idle       bool // the committer is waiting for a kick
@@ -69,12 +71,75 @@ const (
 	defaultPending = 64 << 20
 )
 
+// pendingBatch is a Pebble batch representation being built: the 12-byte
+// header, then one Set record per journal chunk — key 'j' + the chunk's
+// first sequence number, value the chunk's entries, each after its 4-byte
+// length. A chunk's value length is written, once the chunk is closed, in
+// the four bytes reserved for it (a varint padded to four bytes, which
+// Pebble's decoder reads like any other).
+type pendingBatch struct {
+	repr     []byte
+	n        int         // entries
+	chunks   []chunkMeta // closed chunks
+	open     bool        // a chunk is open
+	lenAt    int         // where the open chunk's value length goes
+	first    uint64      // the open chunk's first sequence number
+	valueLen int
+}
+
+const (
+	batchHeader    = 12 // Pebble's: sequence number (8), count (4)
+	pebbleKindSet  = 1  // Pebble's InternalKeyKindSet
+	maxChunkValue  = 1<<28 - 1
+	journalKeySize = 9
+)
+
+func (p *pendingBatch) reset(buf []byte) {
+	*p = pendingBatch{repr: append(buf[:0], make([]byte, batchHeader)...), chunks: p.chunks[:0]}
+}
+
+// add appends an encoded entry numbered seq, opening a new chunk when the
+// open one is full.
+func (p *pendingBatch) add(seq uint64, entry []byte) {
+	if p.open && p.valueLen+entryHeader+len(entry) > chunkBytes {
+		p.closeChunk(seq - 1)
+	}
+	if !p.open {
+		p.repr = append(p.repr, pebbleKindSet, journalKeySize, 'j')
+		p.repr = binary.BigEndian.AppendUint64(p.repr, seq)
+		p.lenAt = len(p.repr)
+		p.repr = append(p.repr, 0, 0, 0, 0)
+		p.open, p.first, p.valueLen = true, seq, 0
+	}
+	p.repr = binary.LittleEndian.AppendUint32(p.repr, uint32(len(entry)))
+	p.repr = append(p.repr, entry...)
+	p.valueLen += entryHeader + len(entry)
+	p.n++
+}
+
+// closeChunk writes the open chunk's value length; last is its last entry.
+func (p *pendingBatch) closeChunk(last uint64) {
+	if !p.open {
+		return
+	}
+	v := p.valueLen
+	if v > maxChunkValue {
+		panic(fmt.Sprintf("ledger: journal chunk of %d bytes", v)) // entries are bounded far below this
+	}
+	b := p.repr[p.lenAt:]
+	b[0], b[1], b[2], b[3] = byte(v)|0x80, byte(v>>7)|0x80, byte(v>>14)|0x80, byte(v>>21)
+	p.chunks = append(p.chunks, chunkMeta{first: p.first, last: last, bytes: v})
+	p.open = false
+}
+
 func newJournal(st *store, next uint64, syncWrites bool, maxPending int, m *metrics) *journal {
 	j := &journal{
 		next: next, store: st, sync: syncWrites, maxPending: maxPending, metrics: m,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		pending: make([]byte, 0, 1<<20), spare: make([]byte, 0, 1<<20), idle: true,
+		idle: true,
 	}
+	j.pending.reset(make([]byte, 0, 1<<20))
+	j.spare.reset(make([]byte, 0, 1<<20))
 	j.space.L = &j.mu
 	j.durable.Store(next - 1)
 	ch := make(chan struct{})
@@ -102,7 +167,7 @@ func (j *journal) append(e *Entry) bool {
 	var buf [entryBuffer]byte
 	b := appendEntry(buf[:0], e)
 	j.mu.Lock()
-	for len(j.pending) >= j.maxPending && !j.closed && j.failure() == nil {
+	for len(j.pending.repr) >= j.maxPending && !j.closed && j.failure() == nil {
 		j.space.Wait()
 	}
 	if j.closed || j.failure() != nil {
@@ -118,9 +183,7 @@ func (j *journal) append(e *Entry) bool {
 		return true
 	}
 	numberEntry(b, seq)
-	j.pending = binary.LittleEndian.AppendUint32(j.pending, uint32(len(b)))
-	j.pending = append(j.pending, b...)
-	j.pendingN++
+	j.pending.add(seq, b)
 	wake := j.idle
 	j.idle = false
 	j.mu.Unlock()
@@ -184,15 +247,17 @@ func (j *journal) run() {
 // commitPending commits what is pending; false when there was nothing.
 func (j *journal) commitPending() bool {
 	j.mu.Lock()
-	if j.pendingN == 0 {
+	if j.pending.n == 0 {
 		j.idle = true
 		j.mu.Unlock()
 		return false
 	}
-	buf, n := j.pending, j.pendingN
 	last := j.next - 1
+	j.pending.closeChunk(last)
+	batch := j.pending
+	n := batch.n
 	first := last - uint64(n) + 1
-	j.pending, j.pendingN = j.spare[:0], 0
+	j.pending, j.spare = j.spare, pendingBatch{}
 	j.space.Broadcast()
 	j.mu.Unlock()
 
@@ -200,7 +265,7 @@ func (j *journal) commitPending() bool {
 		start := time.Now()
 		var err error
 		if j.store != nil {
-			err = j.store.writeBatch(buf, first, last, j.sync)
+			err = j.store.writeBatch(&batch, j.sync)
 		}
 		if err != nil {
 			err = fmt.Errorf("%w: entries %d–%d: %w", ErrJournal, first, last, err)
@@ -209,12 +274,17 @@ func (j *journal) commitPending() bool {
 			j.space.Broadcast()
 			j.mu.Unlock()
 		} else {
-			j.metrics.observeBatch(time.Since(start), n, len(buf))
+			j.metrics.observeBatch(time.Since(start), n, len(batch.repr))
 			j.durable.Store(last)
 		}
 	}
+	// The buffer is the next spare unless Pebble kept it (see writeBatch).
+	if batch.repr == nil {
+		batch.repr = make([]byte, 0, 1<<20)
+	}
 	j.mu.Lock()
-	j.spare = buf[:0]
+	j.spare = batch
+	j.spare.reset(batch.repr)
 	j.mu.Unlock()
 
 	// Wake WaitDurable callers, then run OnDurable callbacks.

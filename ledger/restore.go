@@ -51,7 +51,7 @@ func (l *Ledger) openPebble() (*pebble.DB, error) {
 	}
 	po := &pebble.Options{
 		FS:           fs,
-		MemTableSize: 64 << 20,
+		MemTableSize: memTableSize,
 		// The journal is written in large sequential batches and deleted
 		// once shipped and checkpointed: a larger L0 before compaction.
 		L0CompactionThreshold: 8,
@@ -69,6 +69,8 @@ func (l *Ledger) openPebble() (*pebble.DB, error) {
 	return db, nil
 }
 
+const memTableSize = 64 << 20
+
 // restore opens Pebble and rebuilds the state; it returns the store and
 // the sequence number of the last entry.
 func (l *Ledger) restore() (*store, uint64, error) {
@@ -77,7 +79,7 @@ func (l *Ledger) restore() (*store, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	st := &store{db: db}
+	st := &store{db: db, largeBatch: memTableSize / 4}
 	fail := func(err error) (*store, uint64, error) {
 		db.Close()
 		return nil, 0, err

@@ -29,6 +29,9 @@ type store struct {
 	dbMu     sync.RWMutex
 	dbClosed bool
 
+	batch      *pebble.Batch // the committer's, reused
+	largeBatch int           // a batch this large may be kept by Pebble (a quarter of a memtable: safely below Pebble's half)
+
 	mu       sync.Mutex
 	chunks   []chunkMeta // journal chunks still in Pebble, oldest first
 	acked    uint64      // the feed's acknowledgement
@@ -90,55 +93,51 @@ func (s *store) close() error {
 	return s.db.Close()
 }
 
-// writeBatch writes pending entries [first, last], split into chunks, and
-// the feed's acknowledgement when it moved, as one batch.
-func (s *store) writeBatch(buf []byte, first, last uint64, sync bool) error {
-	b := s.db.NewBatch()
-	defer b.Close()
-	var metas [16]chunkMeta
-	chunks := metas[:0]
-	seq, start, chunkFirst := first, 0, first
-	cut := func(end int) error {
-		chunks = append(chunks, chunkMeta{first: chunkFirst, last: seq - 1, bytes: end - start})
-		return b.Set(journalKey(chunkFirst), buf[start:end], nil)
-	}
-	for pos := 0; pos < len(buf); {
-		end := pos + entryHeader + int(binary.LittleEndian.Uint32(buf[pos:]))
-		if end-start > chunkBytes && pos > start {
-			if err := cut(pos); err != nil {
-				return err
-			}
-			start, chunkFirst = pos, seq
-		}
-		pos = end
-		seq++
-	}
-	if seq-1 != last {
-		return fmt.Errorf("batch holds entries %d–%d, expected through %d", first, seq-1, last)
-	}
-	if err := cut(len(buf)); err != nil {
-		return err
-	}
+// writeBatch commits a pending batch (the journal built it as Pebble's
+// batch representation) with the feed's acknowledgement when it moved, and
+// records its chunks. Pebble copies the batch into its log and memtable and
+// keeps no reference once Commit returns — except for a batch of half a
+// memtable or more, which it keeps as a memtable of its own: writeBatch
+// then sets p.repr to nil so that the journal does not reuse it.
+func (s *store) writeBatch(p *pendingBatch, sync bool) error {
+	records := len(p.chunks)
 	s.mu.Lock()
-	if s.ackDirty {
-		var v [8]byte
-		binary.BigEndian.PutUint64(v[:], s.acked)
-		if err := b.Set(keyAck, v[:], nil); err != nil {
-			s.mu.Unlock()
-			return err
-		}
-		s.ackDirty = false
-	}
-	ackNow := s.acked
+	ackNow, ackDirty := s.acked, s.ackDirty
+	s.ackDirty = false
 	s.mu.Unlock()
-	if err := b.Commit(pebbleSync(sync)); err != nil {
+	if ackDirty {
+		p.repr = append(p.repr, pebbleKindSet, byte(len(keyAck)))
+		p.repr = append(p.repr, keyAck...)
+		p.repr = append(p.repr, 8)
+		p.repr = binary.BigEndian.AppendUint64(p.repr, ackNow)
+		records++
+	}
+	binary.LittleEndian.PutUint32(p.repr[8:batchHeader], uint32(records))
+	if s.batch == nil {
+		s.batch = s.db.NewBatch()
+	}
+	b := s.batch
+	err := b.SetRepr(p.repr)
+	if err == nil {
+		err = b.Commit(pebbleSync(sync))
+	}
+	if len(p.repr) >= s.largeBatch {
+		p.repr = nil
+	}
+	b.Reset()
+	if err != nil {
+		if ackDirty {
+			s.mu.Lock()
+			s.ackDirty = true
+			s.mu.Unlock()
+		}
 		return err
 	}
 	s.mu.Lock()
 	if sync {
 		s.ackDisk = max(s.ackDisk, ackNow)
 	}
-	s.chunks = append(s.chunks, chunks...)
+	s.chunks = append(s.chunks, p.chunks...)
 	if len(s.chunks) > maxChunkMetas {
 		s.chunks = mergeChunkMetas(s.chunks)
 	}
