@@ -80,26 +80,14 @@ func (t *txn) prepare(key *ledger.RequestKey) {
 	e, a := t.e, t.a
 	t.now = e.now()
 	t.tok = e.store.Tokenizer().Token(a.PAN)
-	if c, err := e.store.Card(&t.tok); err == nil {
-		t.card = c
-		if acct, err := e.store.Account(c.Account); err == nil {
-			t.account = acct
-		} else if errors.Is(err, refdata.ErrNotFound) {
-			t.accountGone = true
-		} else {
-			t.refErr = err
-		}
-		if c.Cardholder != "" {
-			if h, err := e.store.Cardholder(c.Cardholder); err == nil {
-				t.holder = h
-			} else if errors.Is(err, refdata.ErrNotFound) {
-				t.holderGone = true
-			} else {
-				t.refErr = err
-			}
-		}
-	} else if !errors.Is(err, refdata.ErrNotFound) {
+	ref, err := e.store.Resolve(&t.tok)
+	if err != nil && !errors.Is(err, refdata.ErrNotFound) {
 		t.refErr = err
+	}
+	if c := ref.Card; c != nil {
+		t.card, t.account, t.holder = c, ref.Account, ref.Cardholder
+		t.accountGone = ref.Account == nil && err == nil
+		t.holderGone = c.Cardholder != "" && ref.Cardholder == nil && err == nil
 	}
 
 	t.txnCurrency, t.txnKnown = spec.CurrencyByNumeric(a.Currency)

@@ -2,6 +2,13 @@ package refdata
 
 // How the cache is kept full and coherent.
 //
+// The cache holds accounts and cardholders under their ids, and under each
+// card's token an entry with the card and the account and cardholder
+// records it names (cardEntry), so that an authorization reads the cache
+// once. Entries do not need to be found when an account or cardholder
+// changes: the change moves a generation counter on, and entries made
+// before it are seen to be stale and made again from the cache.
+//
 // Ristretto applies a new key asynchronously: Set queues it for the
 // policy's goroutine and drops it when that queue is full, and a key that
 // is queued twice keeps its first value. The store works with that:
@@ -20,10 +27,13 @@ package refdata
 //     miss's fill waits until the cache has applied it, so the next read
 //     of that key is a hit.
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
-// fillMiss puts a record read from Pebble after a miss in the cache and waits
-// until the cache has applied it. The caller holds the key's stripe lock.
+// fillMiss puts a record made after a miss in the cache and waits until
+// the cache has applied it. The caller holds the key's stripe lock.
 func (s *Store) fillMiss(k uint64, v any, cost int64) {
 	s.set(k, v, cost)
 	s.cache.Wait()
@@ -40,12 +50,19 @@ func (s *Store) set(k uint64, v any, cost int64) {
 
 // cacheRefresh says what a committed batch changed in the cache.
 type cacheRefresh struct {
-	stale []uint64 // keys whose cached record is no longer the stored one
+	stale []staleKey // keys whose cached record is no longer the stored one
 	// sorted, arena: the batch as committed (sorted by key, later writes
 	// of a key after earlier ones); nil when nothing was committed.
 	sorted []stagedOp
 	arena  []byte
 	warm   *warmBudget // nil: put every record of the batch in the cache
+}
+
+// staleKey is the cache key of a changed record: a card's entry, or an
+// account's or cardholder's record.
+type staleKey struct {
+	key  uint64
+	card bool
 }
 
 // warmBudget bounds how much of one portfolio load goes into the cache:
@@ -58,17 +75,107 @@ type warmBudget struct {
 	skipped int   // records left out, the budget spent
 }
 
-// refreshCache applies a committed batch to the cache: stale entries
-// deleted, then the batch's accounts, cardholders and cards put in, and
-// returns once the cache has applied all of it, so the next read finds
-// the new records.
+// take reports whether a record of this cost is put in the cache, and
+// counts it.
+func (w *warmBudget) take(cost int64) bool {
+	if w == nil {
+		return true
+	}
+	if w.skipped > 0 || w.cost+cost > w.max {
+		w.skipped++
+		return false
+	}
+	w.cost += cost
+	w.cached++
+	return true
+}
+
+// spent reports whether the budget ran out: the rest of the load stays
+// out of the cache, and is only counted.
+func (w *warmBudget) spent() bool { return w != nil && w.skipped > 0 }
+
+func (s *Store) stripe(k staleKey) *sync.Mutex {
+	if k.card {
+		return &s.cardFill[k.key%stripes]
+	}
+	return &s.refFill[k.key%stripes]
+}
+
+// refreshCache applies a committed batch to the cache and returns once the
+// cache has applied all of it, so the next read finds the new records:
+//
+//  1. stale entries are deleted;
+//  2. the batch's accounts and cardholders are put in;
+//  3. once the cache holds them, the generations of the changed ones move
+//     on, which makes their cards' entries stale;
+//  4. the batch's cards are put in, each with its account and cardholder
+//     read from the cache.
 func (s *Store) refreshCache(r cacheRefresh) {
 	for _, k := range r.stale {
-		mu := &s.fill[k%stripes]
+		mu := s.stripe(k)
 		mu.Lock()
-		s.cache.Del(k)
+		s.cache.Del(k.key)
 		mu.Unlock()
 	}
+	s.eachLastWrite(r, func(kind byte, value []byte) {
+		if kind != prefixAccount && kind != prefixCardholder {
+			return
+		}
+		if r.warm.spent() {
+			r.warm.skipped++
+			return
+		}
+		k, v, cost, ok := s.decodeCached(kind, value)
+		if !ok || !r.warm.take(cost) {
+			return
+		}
+		mu := &s.refFill[k%stripes]
+		mu.Lock()
+		s.set(k, v, cost)
+		mu.Unlock()
+	})
+	if len(r.stale) > 0 || len(r.sorted) > 0 {
+		s.cache.Wait()
+	}
+	for _, k := range r.stale {
+		if !k.card {
+			s.gens[genSlot(k.key)].Add(1)
+		}
+	}
+	cards := false
+	s.eachLastWrite(r, func(kind byte, value []byte) {
+		if kind != prefixCard {
+			return
+		}
+		if r.warm.spent() {
+			r.warm.skipped++
+			return
+		}
+		c, err := s.decodeCard(value)
+		if err != nil {
+			return // a read of it will report the corruption
+		}
+		cost := cardCost(c) + entryOverhead
+		if !r.warm.take(cost) {
+			return
+		}
+		k := c.Token.cacheKey()
+		mu := &s.cardFill[k%stripes]
+		mu.Lock()
+		if e, _, _ := s.newCardEntry(c, false); e != nil {
+			s.set(k, e, cost)
+			cards = true
+		}
+		mu.Unlock()
+	})
+	if cards {
+		s.cache.Wait()
+	}
+}
+
+// eachLastWrite calls fn with every record the batch stored: the last
+// write of each key, deletions left out.
+func (s *Store) eachLastWrite(r cacheRefresh, fn func(kind byte, value []byte)) {
 	for i, op := range r.sorted {
 		key := r.arena[op.key:op.value]
 		if op.del || len(key) == 0 {
@@ -80,43 +187,13 @@ func (s *Store) refreshCache(r cacheRefresh) {
 				continue // written again later in the batch: only the last write is stored
 			}
 		}
-		if w := r.warm; w != nil && w.skipped > 0 {
-			if cachedKind(key[0]) {
-				w.skipped++ // the budget is spent: the rest of the load stays out
-			}
-			continue
-		}
-		k, v, cost, ok := s.decodeCached(key[0], r.arena[op.value:op.end])
-		if !ok {
-			continue
-		}
-		if w := r.warm; w != nil {
-			if w.cost+cost > w.max {
-				w.skipped++
-				continue
-			}
-			w.cost += cost
-			w.cached++
-		}
-		mu := &s.fill[k%stripes]
-		mu.Lock()
-		s.set(k, v, cost)
-		mu.Unlock()
-	}
-	if len(r.stale) > 0 || len(r.sorted) > 0 {
-		s.cache.Wait()
+		fn(key[0], r.arena[op.value:op.end])
 	}
 }
 
-// cachedKind reports whether records of this key prefix are cached.
-func cachedKind(kind byte) bool {
-	return kind == prefixAccount || kind == prefixCardholder || kind == prefixCard
-}
-
-// decodeCached decodes a stored record of the kinds the cache keeps into
-// its cached form, with its cache key and cost. ok is false for other
-// kinds (card keys, the card id index) and for a record that does not
-// decode: a read of it will report the corruption.
+// decodeCached decodes a stored account or cardholder into its cached
+// form, with its cache key and cost. ok is false for other kinds and for a
+// record that does not decode: a read of it will report the corruption.
 func (s *Store) decodeCached(kind byte, value []byte) (k uint64, v any, cost int64, ok bool) {
 	switch kind {
 	case prefixAccount:
@@ -131,12 +208,6 @@ func (s *Store) decodeCached(kind byte, value []byte) (k uint64, v any, cost int
 			return 0, nil, 0, false
 		}
 		return s.holderCacheKey(h.ID), h, holderCost(h), true
-	case prefixCard:
-		c, err := s.decodeCard(value)
-		if err != nil {
-			return 0, nil, 0, false
-		}
-		return c.Token.cacheKey(), c, cardCost(c), true
 	}
 	return 0, nil, 0, false
 }

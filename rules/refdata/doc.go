@@ -7,10 +7,17 @@
 // and cardholders are keyed by their ids. Card keys are few and live in
 // memory (and in Pebble), looked up by the longest matching PAN prefix.
 //
+// The hot path reads a card with its account and cardholder in one cache
+// read (Resolve): the cache keeps, under each card's token, the card with
+// the records it names, and a change to an account or cardholder makes
+// those entries stale through a generation counter, without having to find
+// them.
+//
 // The cache is filled by writes, not only by reads: a portfolio load puts
-// what it loads in the cache (up to the cache's budget), so serving starts
-// warm and the hot path does not wait on Pebble whatever the portfolio's
-// size; a read that misses fills the cache and waits until it is applied.
+// what it loads in the cache (up to the cache's budget, with a warning when
+// the portfolio does not fit), so serving starts warm and the hot path does
+// not wait on Pebble whatever the portfolio's size; a read that misses
+// fills the cache and waits until it is applied.
 //
 // Cache coherence: every write goes to Pebble first, then deletes the cached
 // entry, puts the new record in its place and waits for the cache to apply

@@ -55,7 +55,11 @@ type Store struct {
 	// their token. Entries carry their identity, so a collision is a miss.
 	accountSeed, holderSeed maphash.Seed
 
-	fill [stripes]sync.Mutex // held by a cache fill, and by the invalidation of the same key
+	// Held by a cache fill, and by the write of the same key: cards'
+	// entries, and accounts' and cardholders' records (a card's fill reads
+	// its account and cardholder: card stripe first).
+	cardFill, refFill [stripes]sync.Mutex
+	gens              generations // of accounts and cardholders, see cardEntry
 
 	keys atomic.Pointer[keyTable]
 
@@ -227,46 +231,33 @@ func get[T any](s *Store, key []byte, decode func([]byte) (T, error)) (T, error)
 
 // Card returns the card with token t. The record is shared: do not modify
 // it. A miss reads Pebble and fills the cache; ErrNotFound when no card has
-// this token.
+// this token. The hot path reads the card with its account and cardholder
+// at once: Resolve.
 func (s *Store) Card(t *Token) (*Card, error) {
-	k := t.cacheKey()
-	if c, ok := s.cachedCard(k, t); ok {
-		s.hits.add(k)
-		return c, nil
+	r, err := s.Resolve(t)
+	if r.Card != nil {
+		return r.Card, nil
 	}
-	s.misses.add(k)
-	mu := &s.fill[k%stripes]
-	mu.Lock()
-	defer mu.Unlock()
-	if c, ok := s.cachedCard(k, t); ok {
-		return c, nil // filled while this read waited for the stripe
-	}
-	c, err := get(s, cardKey(t), s.decodeCard)
-	if err != nil {
-		return nil, err
-	}
-	s.fillMiss(k, c, cardCost(c))
-	return c, nil
-}
-
-func (s *Store) cachedCard(k uint64, t *Token) (*Card, bool) {
-	if v, ok := s.cache.Get(k); ok {
-		if c, ok := v.(*Card); ok && c.Token == *t {
-			return c, true
-		}
-	}
-	return nil, false
+	return nil, err
 }
 
 // Account returns the account id. The record is shared: do not modify it.
-func (s *Store) Account(id string) (*Account, error) {
+func (s *Store) Account(id string) (*Account, error) { return s.account(id, true) }
+
+// account reads account id through the cache, counting the read in the
+// cache's statistics when count is set.
+func (s *Store) account(id string, count bool) (*Account, error) {
 	k := s.accountCacheKey(id)
 	if a, ok := s.cachedAccount(k, id); ok {
-		s.hits.add(k)
+		if count {
+			s.hits.add(k)
+		}
 		return a, nil
 	}
-	s.misses.add(k)
-	mu := &s.fill[k%stripes]
+	if count {
+		s.misses.add(k)
+	}
+	mu := &s.refFill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
 	if a, ok := s.cachedAccount(k, id); ok {
@@ -291,14 +282,22 @@ func (s *Store) cachedAccount(k uint64, id string) (*Account, bool) {
 
 // Cardholder returns the cardholder id. The record is shared: do not
 // modify it.
-func (s *Store) Cardholder(id string) (*Cardholder, error) {
+func (s *Store) Cardholder(id string) (*Cardholder, error) { return s.cardholder(id, true) }
+
+// cardholder reads cardholder id through the cache, counting the read in
+// the cache's statistics when count is set.
+func (s *Store) cardholder(id string, count bool) (*Cardholder, error) {
 	k := s.holderCacheKey(id)
 	if h, ok := s.cachedHolder(k, id); ok {
-		s.hits.add(k)
+		if count {
+			s.hits.add(k)
+		}
 		return h, nil
 	}
-	s.misses.add(k)
-	mu := &s.fill[k%stripes]
+	if count {
+		s.misses.add(k)
+	}
+	mu := &s.refFill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
 	if h, ok := s.cachedHolder(k, id); ok {

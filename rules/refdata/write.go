@@ -30,7 +30,7 @@ type writer struct {
 	s      *Store
 	ops    []stagedOp
 	arena  []byte      // the staged keys and values
-	stale  []uint64    // cache keys whose records the batch changes
+	stale  []staleKey  // cache keys whose records the batch changes
 	keys   []*KeyEntry // card keys to publish after the commit
 	bulk   *bulkState  // nil for a single write
 	key    []byte      // scratch for keys and values
@@ -305,7 +305,7 @@ func (w *writer) putAccount(a *Account, mode Mode) error {
 		return err
 	}
 	if existed {
-		w.stale = append(w.stale, k)
+		w.stale = append(w.stale, staleKey{key: k})
 	}
 	if w.bulk != nil {
 		w.bulk.accounts[k] = struct{}{}
@@ -346,7 +346,7 @@ func (w *writer) putCardholder(h *Cardholder, mode Mode) error {
 	}
 	k := w.s.holderCacheKey(h.ID)
 	if existed {
-		w.stale = append(w.stale, k)
+		w.stale = append(w.stale, staleKey{key: k})
 	}
 	if w.bulk != nil {
 		w.bulk.holders[k] = w.s.accountCacheKey(h.Account)
@@ -403,7 +403,7 @@ func (w *writer) putCard(c *Card, pan string, mode Mode) error {
 	if existed && old.Token != c.Token {
 		// A new PAN for the same card id: the old number stops working.
 		w.stage(w.cardKeyOf(&old.Token), nil, true)
-		w.stale = append(w.stale, old.Token.cacheKey())
+		w.stale = append(w.stale, staleKey{key: old.Token.cacheKey(), card: true})
 	}
 	w.value = appendCard(w.value[:0], c)
 	if err := w.set(w.cardKeyOf(&c.Token), w.value); err != nil {
@@ -413,7 +413,7 @@ func (w *writer) putCard(c *Card, pan string, mode Mode) error {
 		return err
 	}
 	if existed {
-		w.stale = append(w.stale, c.Token.cacheKey())
+		w.stale = append(w.stale, staleKey{key: c.Token.cacheKey(), card: true})
 	}
 	if w.bulk != nil {
 		w.bulk.cardIDs.add(w.s.holderCacheKey(c.ID) ^ cardIDSalt)
