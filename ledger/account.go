@@ -17,31 +17,32 @@ import (
 // open-addressing index, holds in slots found by life cycle through
 // another, and by id through the ledger's hold directory.
 type account struct {
-	mu sync.Mutex
-
+	// What every request reads first, together: the lock, the id the
+	// registry compares, the balances and the indexes' headers.
+	mu       sync.Mutex
 	key      inlineID // id, inline: the registry compares it without another cache miss
-	id       string
-	currency string
+	idx      uint32   // its number in the registry (registry.byIndex)
 	posted   int64
 	credit   int64
 	pending  int64 // always the sum of the holds' amounts
-	loaded   int64 // the balance the last portfolio load set
+	currency string
 	lastSeq  uint64
-	open     int // holds open
-
-	spend    scopeSpend   // the account's own
-	scopes   []scopeSpend // its cards' and cardholders', by scope number; never removed
 	scopeIdx []uint32     // open addressing over scopes: scope number + 1, 0 empty
-
-	holds  []hold // slots; a free slot has id 0 (Ledger.holdDir finds a hold by id)
-	free   []int32
-	lcIdx  lifecycleIndex
-	byOrig map[OriginalKey]int32 // parts of holds without a life cycle, by field 90 (rare)
+	scopes   []scopeSpend // its cards' and cardholders' spend, by scope number; never removed
+	lcIdx    lifecycleIndex
+	holds    []hold // slots; a free slot has id 0 (Ledger.holdDir finds a hold by id)
+	free     []int32
 
 	// Reversals that found nothing: a later original they name is
 	// declined as already reversed. Values are the reversal's time.
 	revOriginal  map[OriginalKey]int64
 	revLifecycle map[LifecycleKey]int64
+	byOrig       map[OriginalKey]int32 // parts of holds without a life cycle, by field 90 (rare)
+
+	open   int   // holds open
+	loaded int64 // the balance the last portfolio load set
+	id     string
+	spend  scopeSpend // the account's own
 }
 
 // hold is one open hold: an authorization and its incrementals.
@@ -299,7 +300,7 @@ func (l *Ledger) newHold(a *account, h hold) int32 {
 		a.holds = append(a.holds, h)
 	}
 	a.open++
-	l.holdDir.put(h.id, a, slot)
+	l.holdDir.put(h.id, a.idx, slot)
 	if h.lifecycle != (LifecycleKey{}) {
 		a.lcIdx.put(&h.lifecycle, slot)
 	}
@@ -377,7 +378,7 @@ func (l *Ledger) release(a *account, slot int32, want int64) int64 {
 
 // holdSlot returns the slot of hold id when a holds it open, else -1.
 func (l *Ledger) holdSlot(a *account, id uint64) int32 {
-	if owner, slot := l.holdDir.find(id); owner == a {
+	if idx, slot := l.holdDir.find(id); slot >= 0 && idx == a.idx {
 		return slot
 	}
 	return -1

@@ -14,10 +14,12 @@ type expiryQueues struct {
 	tombs fifo[tombDue]
 }
 
+// holdDue names its account by number: the queues hold an entry per hold
+// and no pointer, so the garbage collector does not scan them.
 type holdDue struct {
 	due    int64
-	acct   *account
 	holdID uint64
+	acct   uint32 // registry.byIndex
 }
 
 type tombDue struct {

@@ -110,6 +110,9 @@ func TestEntryVersion1(t *testing.T) {
 func sampleAccount(l *Ledger) *account {
 	a := newAccount("acct_1", "USD")
 	a.posted, a.credit, a.loaded, a.lastSeq = 5000, 100, 5000, 9
+	l.accounts.mu.Lock()
+	l.accounts.addLocked(a)
+	l.accounts.mu.Unlock()
 	e := sampleEntry()
 	e.Result.Status = Approved
 	e.Result.Approved = 1000
@@ -185,8 +188,8 @@ func TestAccountSnapshotRoundTrip(t *testing.T) {
 }
 
 func FuzzRequests(f *testing.F) {
-	r := storedResult{key: MakeRequestKey(1, 1, "1", "2", "3"), res: sampleEntry().Result, at: 5}
-	f.Add(encodeRequest(nil, &r.key, &r))
+	k, res := MakeRequestKey(1, 1, "1", "2", "3"), sampleEntry().Result
+	f.Add(encodeRequest(nil, &k, 5, &res))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = fuzzLedger().decodeRequests(b)
 	})

@@ -90,7 +90,7 @@ type Ledger struct {
 	closed   atomic.Bool
 
 	volatileAck atomic.Uint64 // the feed's acknowledgement without a store
-	networks    networkNames  // holds' networks, interned
+	networks    nameTable     // holds' networks, interned
 	holdDir     holdDirectory // every open hold by id
 
 	expiryByMCC [10000]int64 // nanoseconds
@@ -279,6 +279,9 @@ func (l *Ledger) UpsertAccountSeq(id, currency string, balance, creditLimit int6
 	if l.closed.Load() {
 		return 0, ErrClosed
 	}
+	if l.accounts.n >= maxAccounts {
+		return 0, fmt.Errorf("ledger: account %q: %w", id, errTooManyAccounts)
+	}
 	e.Time = l.now()
 	a := newAccount(id, currency)
 	applyAccount(a, &e)
@@ -286,7 +289,9 @@ func (l *Ledger) UpsertAccountSeq(id, currency string, balance, creditLimit int6
 		return 0, l.Err()
 	}
 	a.lastSeq = e.Seq
-	l.accounts.addLocked(a)
+	if err := l.accounts.addLocked(a); err != nil {
+		panic(err) // checked above, under the same lock
+	}
 	return e.Seq, nil
 }
 
@@ -392,7 +397,7 @@ func (l *Ledger) recordUnknown(e *Entry) Result {
 	if l.closed.Load() {
 		return unavailable
 	}
-	if res, ok := s.getLocked(h, &e.Key); ok {
+	if res, ok := l.requests.getLocked(s, h, &e.Key); ok {
 		res.Repeat = true
 		return res
 	}
@@ -552,13 +557,13 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 			a.indexOriginal(e.Original, slot)
 			if exp > h.expires {
 				h.expires = exp
-				l.expiry.pushHold(exp-at, holdDue{exp, a, h.id})
+				l.expiry.pushHold(exp-at, holdDue{exp, h.id, a.idx})
 			}
 		} else {
 			slot = l.newHold(a, hold{id: res.HoldID, lifecycle: e.Lifecycle, amount: res.Approved, placed: at,
 				expires: exp, card: a.scopeFor(ScopeCard, e.Card), holder: a.scopeFor(ScopeCardholder, e.Cardholder),
 				mcc: mcc, network: l.networks.id(e.Descriptor.Network), first: part})
-			l.expiry.pushHold(exp-at, holdDue{exp, a, res.HoldID})
+			l.expiry.pushHold(exp-at, holdDue{exp, res.HoldID, a.idx})
 		}
 		a.pending += res.Approved
 		h := &a.holds[slot]
@@ -849,7 +854,7 @@ func (l *Ledger) ExpireDue(now time.Time, max int) int {
 	at := now.UnixNano()
 	released := 0
 	for _, d := range l.expiry.due(at, max, nil) {
-		a := d.acct
+		a := l.accounts.byIndex(d.acct)
 		a.mu.Lock()
 		slot := l.holdSlot(a, d.holdID)
 		if slot >= 0 && a.holds[slot].expires == d.due && !l.closed.Load() {
@@ -958,8 +963,8 @@ func looksLikePAN(s string) bool {
 // (an operator's or clearing's capture or release that names no account).
 // false: no such hold is open.
 func (l *Ledger) HoldAccount(holdID uint64) (string, bool) {
-	if a, _ := l.holdDir.find(holdID); a != nil {
-		return a.id, true
+	if idx, slot := l.holdDir.find(holdID); slot >= 0 {
+		return l.accounts.byIndex(idx).id, true
 	}
 	return "", false
 }

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"errors"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -13,13 +14,31 @@ import (
 // a new one and publishing it, and is never changed after it is replaced.
 // A lookup reads one slot (a cache line holds four) and, on a hash match,
 // the account itself, which the request needs next anyway.
+//
+// Accounts are also numbered in the order they were added (account.idx):
+// structures that must not hold pointers — the hold directory and the
+// expiry queues, millions of entries the garbage collector would otherwise
+// scan — name an account by its number, and byIndex finds it, also
+// without a lock.
 type registry struct {
-	seed  maphash.Seed
-	mu    sync.Mutex // account creation and restore; first in the lock order
-	table atomic.Pointer[registryTable]
-	n     int // accounts, under mu
-	list  []*account
+	seed   maphash.Seed
+	mu     sync.Mutex // account creation and restore; first in the lock order
+	table  atomic.Pointer[registryTable]
+	n      int // accounts, under mu
+	chunks [maxAccountChunks]atomic.Pointer[accountChunk]
 }
+
+// accountChunk holds accounts by number; written once per entry, under mu.
+type accountChunk [accountChunkSize]*account
+
+const (
+	accountChunkSize = 1 << 12
+	maxAccountChunks = 1 << 16
+	maxAccounts      = accountChunkSize * maxAccountChunks
+)
+
+// errTooManyAccounts is returned when the registry is full.
+var errTooManyAccounts = errors.New("ledger: too many accounts")
 
 type registryTable struct {
 	slots []registrySlot // a power of two, at most three quarters full
@@ -63,9 +82,19 @@ func (r *registry) get(id string) *account {
 	}
 }
 
-// addLocked adds a new account (its id must not be there); the caller
-// holds mu.
-func (r *registry) addLocked(a *account) {
+// addLocked adds a new account (its id must not be there) and numbers it;
+// the caller holds mu.
+func (r *registry) addLocked(a *account) error {
+	if r.n >= maxAccounts {
+		return errTooManyAccounts
+	}
+	a.idx = uint32(r.n)
+	c := r.chunks[a.idx/accountChunkSize].Load()
+	if c == nil {
+		c = new(accountChunk)
+		r.chunks[a.idx/accountChunkSize].Store(c)
+	}
+	c[a.idx%accountChunkSize] = a
 	t := r.table.Load()
 	if uint64(r.n+1)*4 > (t.mask+1)*3 {
 		bigger := newRegistryTable(2 * len(t.slots))
@@ -79,7 +108,13 @@ func (r *registry) addLocked(a *account) {
 	}
 	t.place(r.hash(a.id), a)
 	r.n++
-	r.list = append(r.list, a)
+	return nil
+}
+
+// byIndex returns the account numbered i. Callers have i from a structure
+// written after the account was added, so the account is there.
+func (r *registry) byIndex(i uint32) *account {
+	return r.chunks[i/accountChunkSize].Load()[i%accountChunkSize]
 }
 
 func (t *registryTable) place(h uint64, a *account) {
@@ -102,5 +137,9 @@ func (r *registry) count() int {
 func (r *registry) all() []*account {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]*account(nil), r.list...)
+	out := make([]*account, 0, r.n)
+	for i := 0; i < r.n; i++ {
+		out = append(out, r.byIndex(uint32(i)))
+	}
+	return out
 }

@@ -12,11 +12,12 @@ import (
 //
 // Nearly every lookup is for a key that is not there (a new request), in
 // a table of millions, so the table is built for that: a compact
-// open-addressing index of 16-byte slots (a 64-bit fingerprint and a record
+// open-addressing index of 8-byte slots (a 32-bit fingerprint and a record
 // number), at most half full, in front of the records, which are appended
 // in arrival order in blocks. A miss reads one cache line of the index
 // (two or three slots on average); the records are touched only on a hit
-// and written sequentially.
+// and written sequentially. Neither holds a pointer (a record keeps its
+// currency as a number), so the garbage collector never scans them.
 //
 // Memory is bounded two ways. Each shard keeps two generations: a record
 // lives at least `retention` (request time) and at most twice that,
@@ -26,6 +27,7 @@ import (
 // records dropped that way before their time are counted in earlyDrops.
 type requestTable struct {
 	seed       maphash.Seed
+	currencies nameTable
 	shards     [requestShards]requestShard
 	retention  int64 // nanoseconds
 	perShard   int   // max records in a shard's current generation
@@ -48,17 +50,40 @@ type requestShard struct {
 
 // requestGen is one generation: the index and the records.
 type requestGen struct {
-	index []uint64 // pairs: fingerprint (0: empty), record number
+	index []uint64 // fingerprint << 32 | record number; 0 empty
 	mask  uint64   // slots − 1
 	recs  [][]storedResult
 	n     int
 }
 
-// storedResult is a remembered answer, its key and the request time.
+// storedResult is a remembered answer, its key and the request time, in
+// 120 bytes without a pointer.
 type storedResult struct {
-	key RequestKey
-	res Result
-	at  int64
+	key       RequestKey
+	at        int64
+	approved  int64
+	holdID    uint64
+	hold      int64
+	released  int64
+	posted    int64
+	available int64
+	seq       uint64
+	memo      Memo
+	status    Status
+	reason    Reason
+	currency  uint8 // requestTable.currencies
+}
+
+func (t *requestTable) store(r *storedResult, k *RequestKey, res *Result, at int64) {
+	*r = storedResult{key: *k, at: at, approved: res.Approved, holdID: res.HoldID, hold: res.Hold,
+		released: res.Released, posted: res.Posted, available: res.Available, seq: res.Seq, memo: res.Memo,
+		status: res.Status, reason: res.Reason, currency: t.currencies.id(res.Currency)}
+}
+
+func (t *requestTable) result(r *storedResult) Result {
+	return Result{Status: r.status, Reason: r.reason, Approved: r.approved, HoldID: r.holdID, Hold: r.hold,
+		Released: r.released, Posted: r.posted, Available: r.available, Currency: t.currencies.name(r.currency),
+		Seq: r.seq, Memo: r.memo}
 }
 
 func newRequestTable(retention int64, maxRecords, expected int) *requestTable {
@@ -75,7 +100,7 @@ func newRequestTable(retention int64, maxRecords, expected int) *requestTable {
 // init sizes an empty generation for n records.
 func (g *requestGen) init(n int) {
 	slots := 1 << bits.Len(uint(max(n*2, 16)))
-	*g = requestGen{index: make([]uint64, 2*slots), mask: uint64(slots - 1)}
+	*g = requestGen{index: make([]uint64, slots), mask: uint64(slots - 1)}
 }
 
 func (g *requestGen) rec(i uint64) *storedResult { return &g.recs[i/recordBlock][i%recordBlock] }
@@ -85,22 +110,29 @@ func (g *requestGen) find(h uint64, k *RequestKey) *storedResult {
 	if g.n == 0 {
 		return nil
 	}
-	fp := h | 1
-	for pos := (h >> 8) & g.mask; ; pos = (pos + 1) & g.mask {
-		f := g.index[2*pos]
-		if f == 0 {
+	fp := fingerprint(h)
+	for pos := home(fp) & g.mask; ; pos = (pos + 1) & g.mask {
+		v := g.index[pos]
+		if v == 0 {
 			return nil
 		}
-		if f == fp {
-			if r := g.rec(g.index[2*pos+1]); r.key == *k {
+		if uint32(v>>32) == fp {
+			if r := g.rec(uint64(uint32(v))); r.key == *k {
 				return r
 			}
 		}
 	}
 }
 
-// add appends a record (k must not be in the generation).
-func (g *requestGen) add(h uint64, r *storedResult) {
+// fingerprint is the part of a key's hash the index keeps (never 0); the
+// shard is picked by the hash's low byte, the slot by the fingerprint.
+func fingerprint(h uint64) uint32 { return uint32(h>>32) | 1 }
+
+func home(fp uint32) uint64 { return uint64(fp >> 1) }
+
+// add appends a record slot for hash h (its key must not be in the
+// generation) and returns it to be filled.
+func (g *requestGen) add(h uint64) *storedResult {
 	if uint64(g.n+1)*2 > g.mask+1 {
 		g.grow()
 	}
@@ -108,27 +140,28 @@ func (g *requestGen) add(h uint64, r *storedResult) {
 	if i%recordBlock == 0 {
 		g.recs = append(g.recs, make([]storedResult, recordBlock))
 	}
-	*g.rec(i) = *r
 	g.n++
-	g.place(h|1, (h>>8)&g.mask, i)
+	g.place(uint64(fingerprint(h))<<32 | i)
+	return g.rec(i)
 }
 
-func (g *requestGen) place(fp, pos, i uint64) {
-	for g.index[2*pos] != 0 {
+func (g *requestGen) place(v uint64) {
+	pos := home(uint32(v>>32)) & g.mask
+	for g.index[pos] != 0 {
 		pos = (pos + 1) & g.mask
 	}
-	g.index[2*pos], g.index[2*pos+1] = fp, i
+	g.index[pos] = v
 }
 
-// grow doubles the index. Fingerprints are whole hashes, so the records
-// need not be read.
+// grow doubles the index; the slots say where they go without the
+// records being read.
 func (g *requestGen) grow() {
 	old := g.index
 	slots := 2 * (g.mask + 1)
-	g.index, g.mask = make([]uint64, 2*slots), slots-1
-	for p := 0; p < len(old); p += 2 {
-		if fp := old[p]; fp != 0 {
-			g.place(fp, (fp>>8)&g.mask, old[p+1])
+	g.index, g.mask = make([]uint64, slots), slots-1
+	for _, v := range old {
+		if v != 0 {
+			g.place(v)
 		}
 	}
 }
@@ -144,17 +177,17 @@ func (t *requestTable) get(k *RequestKey) (Result, bool) { return t.getHashed(t.
 func (t *requestTable) getHashed(h uint64, k *RequestKey) (Result, bool) {
 	s := t.shard(h)
 	s.mu.Lock()
-	r, ok := s.getLocked(h, k)
+	r, ok := t.getLocked(s, h, k)
 	s.mu.Unlock()
 	return r, ok
 }
 
-func (s *requestShard) getLocked(h uint64, k *RequestKey) (Result, bool) {
+func (t *requestTable) getLocked(s *requestShard, h uint64, k *RequestKey) (Result, bool) {
 	if r := s.cur.find(h, k); r != nil {
-		return r.res, true
+		return t.result(r), true
 	}
 	if r := s.prev.find(h, k); r != nil {
-		return r.res, true
+		return t.result(r), true
 	}
 	return Result{}, false
 }
@@ -184,16 +217,15 @@ func (t *requestTable) putLocked(s *requestShard, h uint64, k *RequestKey, res *
 		s.curStart = at
 	}
 	// A replayed or reloaded record may be there already.
-	if r := s.cur.find(h, k); r != nil {
-		r.res, r.at = *res, at
-		return
+	r := s.cur.find(h, k)
+	if r == nil {
+		r = s.prev.find(h, k)
 	}
-	if r := s.prev.find(h, k); r != nil {
-		r.res, r.at = *res, at
-		return
+	if r == nil {
+		r = s.cur.add(h)
+		t.records.Add(1)
 	}
-	s.cur.add(h, &storedResult{key: *k, res: *res, at: at})
-	t.records.Add(1)
+	t.store(r, k, res, at)
 }
 
 // each calls fn for every record of one shard at a time, holding that

@@ -178,8 +178,11 @@ func (l *Ledger) replayEntry(e, got *Entry) error {
 		if a == nil {
 			a = newAccount(e.Account, e.Currency)
 			l.accounts.mu.Lock()
-			l.accounts.addLocked(a)
+			err := l.accounts.addLocked(a)
 			l.accounts.mu.Unlock()
+			if err != nil {
+				return err
+			}
 		}
 	}
 	if a != nil && e.Seq > a.lastSeq {
@@ -345,8 +348,9 @@ func (l *Ledger) checkpoint() error {
 	}
 	var perr error
 	l.requests.each(func(r *storedResult) {
-		buf = encodeRequest(buf, &r.key, r)
-		maxSeq = max(maxSeq, r.res.Seq)
+		res := l.requests.result(r)
+		buf = encodeRequest(buf, &r.key, r.at, &res)
+		maxSeq = max(maxSeq, r.seq)
 		if len(buf) >= 256<<10 && perr == nil {
 			perr = putRequests()
 		}
@@ -416,16 +420,10 @@ func (l *Ledger) loadCheckpoint(st *store, gen uint64) error {
 		}
 		switch {
 		case bytes.HasPrefix(k, aPrefix):
-			a, err := l.decodeAccount(string(k[len(aPrefix):]), v)
-			if err != nil {
+			// decodeAccount registers the account.
+			if _, err := l.decodeAccount(string(k[len(aPrefix):]), v); err != nil {
 				return fmt.Errorf("account %q: %w", k[len(aPrefix):], err)
 			}
-			if l.accounts.get(a.id) != nil {
-				return fmt.Errorf("%w: account %q twice", errCorrupt, a.id)
-			}
-			l.accounts.mu.Lock()
-			l.accounts.addLocked(a)
-			l.accounts.mu.Unlock()
 		case bytes.HasPrefix(k, rPrefix):
 			if err := l.decodeRequests(v); err != nil {
 				return err

@@ -200,6 +200,19 @@ func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 		return nil, fmt.Errorf("%w: %w: version %d", errCorrupt, errCheckpoint, ver)
 	}
 	a := newAccount(id, d.str(""))
+	if d.err != nil {
+		return nil, d.err
+	}
+	// Registered first: its holds name it by its number.
+	if l.accounts.get(id) != nil {
+		return nil, fmt.Errorf("%w: account %q twice", errCorrupt, id)
+	}
+	l.accounts.mu.Lock()
+	err := l.accounts.addLocked(a)
+	l.accounts.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	a.posted, a.credit, a.pending, a.loaded = d.varint(), d.varint(), d.varint(), d.varint()
 	a.lastSeq = d.uvarint()
 	d.scope(&a.spend)
@@ -241,14 +254,14 @@ func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 		if d.err != nil {
 			break
 		}
-		if owner, _ := l.holdDir.find(h.id); h.id == 0 || owner != nil {
+		if _, slot := l.holdDir.find(h.id); h.id == 0 || slot >= 0 {
 			return nil, fmt.Errorf("%w: hold id %d missing or twice", errCorrupt, h.id)
 		}
 		slot := l.newHold(a, h)
 		for j := 1; j < h.parts(); j++ {
 			a.indexOriginal(h.part(j).original, slot)
 		}
-		l.expiry.pushHold(h.expires-h.placed, holdDue{h.expires, a, h.id})
+		l.expiry.pushHold(h.expires-h.placed, holdDue{h.expires, h.id, a.idx})
 		l.nextHold.Store(max(l.nextHold.Load(), h.id))
 	}
 	for i, n := uint64(0), d.uvarint(); i < n && d.err == nil; i++ {
@@ -280,10 +293,9 @@ func (l *Ledger) decodeAccount(id string, v []byte) (*account, error) {
 	return a, nil
 }
 
-func encodeRequest(b []byte, k *RequestKey, r *storedResult) []byte {
+func encodeRequest(b []byte, k *RequestKey, at int64, res *Result) []byte {
 	b = append(b, k[:]...)
-	b = binary.AppendVarint(b, r.at)
-	res := &r.res
+	b = binary.AppendVarint(b, at)
 	b = append(b, byte(res.Status), byte(res.Reason))
 	for _, v := range [...]int64{res.Approved, int64(res.HoldID), res.Hold, res.Released, res.Posted, res.Available} {
 		b = binary.AppendVarint(b, v)
@@ -296,27 +308,19 @@ func encodeRequest(b []byte, k *RequestKey, r *storedResult) []byte {
 // decodeRequests reads a run of remembered requests.
 func (l *Ledger) decodeRequests(v []byte) error {
 	d := decoder{b: v}
-	currencies := map[string]string{}
 	for len(d.b) > 0 && d.err == nil {
 		var k RequestKey
-		var r storedResult
+		var res Result
 		d.bytes(k[:])
-		r.at = d.varint()
-		res := &r.res
+		at := d.varint()
 		res.Status, res.Reason = Status(d.byte1()), Reason(d.byte1())
 		res.Approved, res.HoldID, res.Hold = d.varint(), uint64(d.varint()), d.varint()
 		res.Released, res.Posted, res.Available = d.varint(), d.varint(), d.varint()
-		cur := d.str("")
-		if c, ok := currencies[cur]; ok {
-			cur = c
-		} else {
-			currencies[cur] = cur
-		}
-		res.Currency = cur
+		res.Currency = d.str("")
 		res.Seq = d.uvarint()
 		d.bytes(res.Memo[:])
 		if d.err == nil {
-			l.requests.put(&k, res, r.at)
+			l.requests.put(&k, &res, at)
 		}
 	}
 	if d.err != nil {

@@ -6,20 +6,21 @@ import (
 	"sync/atomic"
 )
 
-// networkNames interns the Descriptor.Network strings of holds ("visa",
-// "mastercard"), so that a hold keeps its network in one byte. Lookups read
-// an immutable slice without a lock; a new name copies it under mu. At
-// most maxNetworkNames names are kept; a hold of any further one records
-// none (0).
-type networkNames struct {
+// nameTable interns a few short strings that many records repeat — the
+// networks of holds ("visa", "mastercard"), the currencies of remembered
+// answers — so that a record keeps one byte and no pointer (the garbage
+// collector does not scan what holds none). Lookups read an immutable
+// slice without a lock; a new name copies it under mu. At most
+// maxNames names are kept; any further one is recorded as none (0).
+type nameTable struct {
 	mu    sync.Mutex
 	names atomic.Pointer[[]string] // index 0 is "" (none)
 }
 
-const maxNetworkNames = 255
+const maxNames = 255
 
 // id returns the number of name, adding it when new.
-func (n *networkNames) id(name string) uint8 {
+func (n *nameTable) id(name string) uint8 {
 	if name == "" {
 		return 0
 	}
@@ -43,7 +44,7 @@ func (n *networkNames) id(name string) uint8 {
 			return uint8(i)
 		}
 	}
-	if len(cur) > maxNetworkNames {
+	if len(cur) > maxNames {
 		return 0
 	}
 	next := append(cur[:len(cur):len(cur)], strings.Clone(name))
@@ -52,7 +53,7 @@ func (n *networkNames) id(name string) uint8 {
 }
 
 // name returns the name numbered id ("" for 0 or an unknown number).
-func (n *networkNames) name(id uint8) string {
+func (n *nameTable) name(id uint8) string {
 	if p := n.names.Load(); p != nil && int(id) < len(*p) {
 		return (*p)[id]
 	}
