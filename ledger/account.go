@@ -22,6 +22,7 @@ type account struct {
 	mu       sync.Mutex
 	key      inlineID // id, inline: the registry compares it without another cache miss
 	idx      uint32   // its number in the registry (registry.byIndex)
+	open     int32    // holds open
 	posted   int64
 	credit   int64
 	pending  int64 // always the sum of the holds' amounts
@@ -39,10 +40,9 @@ type account struct {
 	revLifecycle map[LifecycleKey]int64
 	byOrig       map[OriginalKey]int32 // parts of holds without a life cycle, by field 90 (rare)
 
-	open   int   // holds open
 	loaded int64 // the balance the last portfolio load set
 	id     string
-	spend  scopeSpend // the account's own
+	spend  counters // the account's own
 }
 
 // hold is one open hold: an authorization and its incrementals.
@@ -148,12 +148,12 @@ func (a *account) placeScope(h uint64, v uint32) {
 	}
 }
 
-// scope returns the spend of scope number n; nil for -1.
-func (a *account) scope(n int32) *scopeSpend {
+// scope returns the counters of scope number n; nil for -1.
+func (a *account) scope(n int32) *counters {
 	if n < 0 {
 		return nil
 	}
-	return &a.scopes[n]
+	return &a.scopes[n].counters
 }
 
 // scopeID is the card or cardholder id of scope number n; "" for -1.
@@ -182,14 +182,14 @@ func (a *account) count(card, holder int32, w windows, mcc uint16, delta int64) 
 // requestScopes looks up a request's card and cardholder spend once for
 // all its controls.
 type requestScopes struct {
-	card, holder         *scopeSpend
+	card, holder         *counters
 	haveCard, haveHolder bool
 }
 
 // get returns the spend a control of scope sc counts for r; nil when the
 // card or cardholder has none yet. The pointers stay valid while no scope
 // is added (decide adds none).
-func (rs *requestScopes) get(a *account, sc Scope, r *Authorize) *scopeSpend {
+func (rs *requestScopes) get(a *account, sc Scope, r *Authorize) *counters {
 	switch sc {
 	case ScopeAccount:
 		return &a.spend
@@ -451,7 +451,7 @@ func (a *account) check() error {
 	if sum != a.pending {
 		return fmt.Errorf("account %s: pending %d, holds sum %d", a.id, a.pending, sum)
 	}
-	if open != a.open {
+	if open != int(a.open) {
 		return fmt.Errorf("account %s: %d holds open, counted %d", a.id, open, a.open)
 	}
 	for i := range a.scopes {

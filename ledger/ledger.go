@@ -571,14 +571,17 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 		// The counters and velocity ring of each scope. A scope's ring grows
 		// to the request's deepest control only when a control is on that
 		// scope; the others keep the least depth, inline.
-		for _, s := range [...]*scopeSpend{&a.spend, a.scope(h.card), a.scope(h.holder)} {
-			if s != nil {
-				s.add(w, mcc, res.Approved)
+		for _, s := range [...]struct {
+			c    *counters
+			kind Scope
+		}{{&a.spend, ScopeAccount}, {a.scope(h.card), ScopeCard}, {a.scope(h.holder), ScopeCardholder}} {
+			if s.c != nil {
+				s.c.add(w, mcc, res.Approved)
 				depth := 0
 				if e.VelScopes == 0 || e.VelScopes&(1<<s.kind) != 0 {
 					depth = int(e.VelDepth)
 				}
-				s.vel.push(at, depth)
+				s.c.vel.push(at, depth)
 			}
 		}
 	}
@@ -1148,7 +1151,7 @@ func (l *Ledger) Spent(account string, scope Scope, id string, interval Interval
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var s *scopeSpend
+	var s *counters
 	switch scope {
 	case ScopeAccount:
 		s = &a.spend

@@ -32,7 +32,7 @@ func (d *decoder) totals(t *totals) {
 	}
 }
 
-func appendScope(b []byte, s *scopeSpend) []byte {
+func appendScope(b []byte, s *counters) []byte {
 	b = appendTotals(b, &s.all)
 	b = binary.AppendUvarint(b, uint64(len(s.mccs)))
 	for i := range s.mccs {
@@ -48,7 +48,7 @@ func appendScope(b []byte, s *scopeSpend) []byte {
 	return b
 }
 
-func (d *decoder) scope(s *scopeSpend) {
+func (d *decoder) scope(s *counters) {
 	d.totals(&s.all)
 	n := d.uvarint()
 	if n > 10000 {
@@ -93,7 +93,7 @@ func appendScopes(b []byte, a *account, kind Scope) []byte {
 	b = binary.AppendUvarint(b, uint64(len(nums)))
 	for _, n := range nums {
 		b = appendString(b, a.scopes[n].id)
-		b = appendScope(b, &a.scopes[n])
+		b = appendScope(b, &a.scopes[n].counters)
 	}
 	return b
 }
@@ -107,7 +107,7 @@ func (d *decoder) scopes(a *account, kind Scope) {
 	}
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		id := d.str("")
-		var s scopeSpend
+		var s counters
 		d.scope(&s)
 		if d.err != nil {
 			return
@@ -117,7 +117,7 @@ func (d *decoder) scopes(a *account, kind Scope) {
 			return
 		}
 		sc := &a.scopes[a.addScope(kind, id)]
-		sc.all, sc.mccs, sc.vel = s.all, s.mccs, s.vel
+		sc.counters = s
 	}
 }
 

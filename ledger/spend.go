@@ -181,17 +181,22 @@ func (r *velocityRing) atLeast(t int64, k int) bool {
 	return r.get(int(r.n)-k) > t
 }
 
-// scopeSpend is everything counted for one scope: the account itself, or
-// one of its cards or cardholders (kind and id say which; the account's
-// own has kind ScopeAccount and no id).
+// counters are everything counted for one scope: its totals, by merchant
+// category too, and its velocity ring. The account's own are in the
+// account; its cards' and cardholders' are scopeSpends.
+type counters struct {
+	all  totals
+	vel  velocityRing
+	mccs []mccTotals // by merchant category, sorted by code
+}
+
+// scopeSpend is a card's or a cardholder's counters and identity.
 type scopeSpend struct {
 	hash uint64 // of kind and id: the account's scope index (account.scopeIdx)
 	kind Scope
 	key  inlineID // id again, inline, so that finding a scope reads no other memory
-	all  totals
-	vel  velocityRing
-	mccs []mccTotals // by merchant category, sorted by code
-	id   string
+	counters
+	id string
 }
 
 // inlineID holds a copy of a short id (a card token, an account id) in the
@@ -233,7 +238,7 @@ type mccTotals struct {
 
 // add counts delta in the windows w, in the all-category totals and in
 // the merchant category's.
-func (s *scopeSpend) add(w windows, mcc uint16, delta int64) {
+func (s *counters) add(w windows, mcc uint16, delta int64) {
 	s.all.add(w, delta)
 	if mcc == noMCC {
 		return
@@ -248,7 +253,7 @@ func (s *scopeSpend) add(w windows, mcc uint16, delta int64) {
 }
 
 // mccIndex is where mcc is, or would go, in s.mccs.
-func (s *scopeSpend) mccIndex(mcc uint16) int {
+func (s *counters) mccIndex(mcc uint16) int {
 	lo, hi := 0, len(s.mccs)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -262,7 +267,7 @@ func (s *scopeSpend) mccIndex(mcc uint16) int {
 }
 
 // category returns the totals of one merchant category, or nil.
-func (s *scopeSpend) category(mcc uint16) *totals {
+func (s *counters) category(mcc uint16) *totals {
 	if i := s.mccIndex(mcc); i < len(s.mccs) && s.mccs[i].mcc == mcc {
 		return &s.mccs[i].t
 	}
@@ -270,7 +275,7 @@ func (s *scopeSpend) category(mcc uint16) *totals {
 }
 
 // spent returns what the limit counts in the window of w.
-func (s *scopeSpend) spent(l *Limit, w windows) int64 {
+func (s *counters) spent(l *Limit, w windows) int64 {
 	if len(l.Categories) == 0 {
 		return s.all.in(l.Interval, w)
 	}
