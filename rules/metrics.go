@@ -73,12 +73,12 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 func (m *metrics) register(reg prometheus.Registerer, store *refdata.Store) error {
 	hits := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name:        "rules_cache_requests_total",
-		Help:        "Reads of reference data (cards, cardholders, accounts) by whether the cache had them.",
+		Help:        "Reads of reference data by whether the cache answered them without the store: one per authorization (its card with the cardholder and account); a card nobody issued is a miss.",
 		ConstLabels: prometheus.Labels{"result": "hit"},
 	}, func() float64 { return float64(store.CacheStats().Hits) })
 	misses := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name:        "rules_cache_requests_total",
-		Help:        "Reads of reference data (cards, cardholders, accounts) by whether the cache had them.",
+		Help:        "Reads of reference data by whether the cache answered them without the store: one per authorization (its card with the cardholder and account); a card nobody issued is a miss.",
 		ConstLabels: prometheus.Labels{"result": "miss"},
 	}, func() float64 { return float64(store.CacheStats().Misses) })
 	ratio := prometheus.NewGaugeFunc(prometheus.GaugeOpts{

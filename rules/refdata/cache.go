@@ -162,7 +162,7 @@ func (s *Store) refreshCache(r cacheRefresh) {
 		k := c.Token.cacheKey()
 		mu := &s.cardFill[k%stripes]
 		mu.Lock()
-		if e, _, _ := s.newCardEntry(c, false); e != nil {
+		if e, _, _, _ := s.newCardEntry(c); e != nil {
 			s.set(k, e, cost)
 			cards = true
 		}

@@ -219,8 +219,13 @@ func TestResolveSeesEveryWrite(t *testing.T) {
 
 	_, err := s.UpdateAccount("acct_1", func(a *refdata.Account) error { a.Status = refdata.AccountFrozen; return nil })
 	mustNil(t, err)
+	before := s.CacheStats()
 	for i := range toks {
 		check("account frozen", &toks[i], func(r refdata.Resolved) bool { return r.Account.Status == refdata.AccountFrozen })
+	}
+	// Made again from the cache: each read counts once, as a hit.
+	if st := s.CacheStats(); st.Hits != before.Hits+cards || st.Misses != before.Misses {
+		t.Fatalf("reads after the account's change: %+v → %+v, want %d hits", before, st, cards)
 	}
 	check("account frozen, no cardholder", &solo, func(r refdata.Resolved) bool { return r.Account.Status == refdata.AccountFrozen })
 
@@ -249,8 +254,12 @@ func TestResolveSeesEveryWrite(t *testing.T) {
 	check("account reloaded", &toks[0], func(r refdata.Resolved) bool { return r.Account.Status == refdata.AccountClosed })
 
 	other := s.Tokenizer().Token(pan("476173", 50))
+	before = s.CacheStats()
 	if _, err := s.Resolve(&other); !errors.Is(err, refdata.ErrNotFound) {
 		t.Fatalf("unknown card: %v", err)
+	}
+	if st := s.CacheStats(); st.Misses != before.Misses+1 || st.Hits != before.Hits {
+		t.Fatalf("read of an unknown card: %+v → %+v, want one miss", before, st)
 	}
 }
 

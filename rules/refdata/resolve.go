@@ -80,7 +80,8 @@ func (s *Store) Resolve(t *Token) (Resolved, error) {
 // cached entry when only its account or cardholder changed, else from
 // Pebble. It holds the card's stripe lock, as the card's writes do, so an
 // entry made from an old card cannot land after the write that replaced
-// it.
+// it. The read counts as one miss when it read Pebble for any of the three
+// records, else as one hit.
 func (s *Store) resolveSlow(t *Token, k uint64) (Resolved, error) {
 	mu := &s.cardFill[k%stripes]
 	mu.Lock()
@@ -88,8 +89,8 @@ func (s *Store) resolveSlow(t *Token, k uint64) (Resolved, error) {
 	var c *Card
 	if v, ok := s.cache.Get(k); ok {
 		if e, ok := v.(*cardEntry); ok && e.card.Token == *t {
-			s.hits.add(k)
 			if e.fresh(&s.gens) {
+				s.hits.add(k)
 				return e.resolved(), nil // made while this read waited for the stripe
 			}
 			// The card is current: its writes replace the entry under
@@ -97,14 +98,16 @@ func (s *Store) resolveSlow(t *Token, k uint64) (Resolved, error) {
 			c = &e.card
 		}
 	}
-	if c == nil {
-		s.misses.add(k)
+	stored := c == nil
+	if stored {
 		var err error
 		if c, err = get(s, cardKey(t), s.decodeCard); err != nil {
+			s.misses.add(k)
 			return Resolved{}, err
 		}
 	}
-	e, r, err := s.newCardEntry(c, true)
+	e, r, refsStored, err := s.newCardEntry(c)
+	s.count(k, stored || refsStored)
 	if e != nil {
 		s.fillMiss(k, e, cardCost(&e.card)+entryOverhead)
 	}
@@ -112,43 +115,45 @@ func (s *Store) resolveSlow(t *Token, k uint64) (Resolved, error) {
 }
 
 // newCardEntry makes the entry of card c, reading its account and
-// cardholder through the cache (counting the reads in the cache's
-// statistics when count is set: a request's reads, not a load's). The generations are read before the
-// records, so a write that lands in between leaves the entry stale rather
-// than wrong. It returns no entry, only what it read, when a reference is
-// missing or failed to read: such a card is not cached.
-func (s *Store) newCardEntry(c *Card, count bool) (*cardEntry, Resolved, error) {
-	e := &cardEntry{card: *c}
+// cardholder through the cache (stored says whether either was read from
+// Pebble). The generations are read before the records, so a write that
+// lands in between leaves the entry stale rather than wrong. It returns no
+// entry, only what it read, when a reference is missing or failed to read:
+// such a card is not cached.
+func (s *Store) newCardEntry(c *Card) (e *cardEntry, r Resolved, stored bool, err error) {
+	e = &cardEntry{card: *c}
 	e.accountSlot = genSlot(s.accountCacheKey(c.Account))
 	e.accountGen = s.gens[e.accountSlot].Load()
 	if c.Cardholder != "" {
 		e.holderSlot = genSlot(s.holderCacheKey(c.Cardholder))
 		e.holderGen = s.gens[e.holderSlot].Load()
 	}
-	r := Resolved{Card: &e.card}
+	r = Resolved{Card: &e.card}
 	complete := true
-	a, err := s.account(c.Account, count)
+	a, aStored, err := s.account(c.Account)
+	stored = aStored
 	switch {
 	case err == nil:
 		r.Account, e.account = a, a
 	case errors.Is(err, ErrNotFound):
 		complete = false
 	default:
-		return nil, r, err
+		return nil, r, stored, err
 	}
 	if c.Cardholder != "" {
-		h, err := s.cardholder(c.Cardholder, count)
+		h, hStored, err := s.cardholder(c.Cardholder)
+		stored = stored || hStored
 		switch {
 		case err == nil:
 			r.Cardholder, e.holder = h, h
 		case errors.Is(err, ErrNotFound):
 			complete = false
 		default:
-			return nil, r, err
+			return nil, r, stored, err
 		}
 	}
 	if !complete {
-		return nil, r, nil
+		return nil, r, stored, nil
 	}
-	return e, r, nil
+	return e, r, stored, nil
 }

@@ -166,7 +166,10 @@ func (s *Store) Close() error {
 // Tokenizer returns the store's PAN tokenizer.
 func (s *Store) Tokenizer() *Tokenizer { return s.tok }
 
-// CacheStats are the cache's counters since Open.
+// CacheStats are the cache's counters since Open: reads (Resolve, Card,
+// Account, Cardholder) the cache answered, and reads that went to Pebble
+// — among them every read of a card nobody issued, which Pebble's Bloom
+// filters answer. A Resolve counts once, whatever it read.
 type CacheStats struct {
 	Hits, Misses uint64
 }
@@ -242,33 +245,41 @@ func (s *Store) Card(t *Token) (*Card, error) {
 }
 
 // Account returns the account id. The record is shared: do not modify it.
-func (s *Store) Account(id string) (*Account, error) { return s.account(id, true) }
+func (s *Store) Account(id string) (*Account, error) {
+	a, stored, err := s.account(id)
+	s.count(s.accountCacheKey(id), stored)
+	return a, err
+}
 
-// account reads account id through the cache, counting the read in the
-// cache's statistics when count is set.
-func (s *Store) account(id string, count bool) (*Account, error) {
+// count counts a read in the cache's statistics: a miss when it read
+// Pebble, a hit when the cache answered.
+func (s *Store) count(k uint64, stored bool) {
+	if stored {
+		s.misses.add(k)
+	} else {
+		s.hits.add(k)
+	}
+}
+
+// account reads account id through the cache; stored says whether it had
+// to read Pebble.
+func (s *Store) account(id string) (a *Account, stored bool, err error) {
 	k := s.accountCacheKey(id)
 	if a, ok := s.cachedAccount(k, id); ok {
-		if count {
-			s.hits.add(k)
-		}
-		return a, nil
-	}
-	if count {
-		s.misses.add(k)
+		return a, false, nil
 	}
 	mu := &s.refFill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
 	if a, ok := s.cachedAccount(k, id); ok {
-		return a, nil
+		return a, false, nil // filled while this read waited for the stripe
 	}
-	a, err := get(s, dbKey(prefixAccount, id), s.decodeAccount)
+	a, err = get(s, dbKey(prefixAccount, id), s.decodeAccount)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	s.fillMiss(k, a, accountCost(a))
-	return a, nil
+	return a, true, nil
 }
 
 func (s *Store) cachedAccount(k uint64, id string) (*Account, bool) {
@@ -282,33 +293,31 @@ func (s *Store) cachedAccount(k uint64, id string) (*Account, bool) {
 
 // Cardholder returns the cardholder id. The record is shared: do not
 // modify it.
-func (s *Store) Cardholder(id string) (*Cardholder, error) { return s.cardholder(id, true) }
+func (s *Store) Cardholder(id string) (*Cardholder, error) {
+	h, stored, err := s.cardholder(id)
+	s.count(s.holderCacheKey(id), stored)
+	return h, err
+}
 
-// cardholder reads cardholder id through the cache, counting the read in
-// the cache's statistics when count is set.
-func (s *Store) cardholder(id string, count bool) (*Cardholder, error) {
+// cardholder reads cardholder id through the cache; stored says whether
+// it had to read Pebble.
+func (s *Store) cardholder(id string) (h *Cardholder, stored bool, err error) {
 	k := s.holderCacheKey(id)
 	if h, ok := s.cachedHolder(k, id); ok {
-		if count {
-			s.hits.add(k)
-		}
-		return h, nil
-	}
-	if count {
-		s.misses.add(k)
+		return h, false, nil
 	}
 	mu := &s.refFill[k%stripes]
 	mu.Lock()
 	defer mu.Unlock()
 	if h, ok := s.cachedHolder(k, id); ok {
-		return h, nil
+		return h, false, nil
 	}
-	h, err := get(s, dbKey(prefixCardholder, id), s.decodeCardholder)
+	h, err = get(s, dbKey(prefixCardholder, id), s.decodeCardholder)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	s.fillMiss(k, h, holderCost(h))
-	return h, nil
+	return h, true, nil
 }
 
 func (s *Store) cachedHolder(k uint64, id string) (*Cardholder, bool) {
