@@ -218,7 +218,11 @@ func TestLoadMillionCards(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	e, err := rules.New(rules.Options{Ledger: l, PANKey: panKey, StoreDir: filepath.Join(t.TempDir(), "refdata"), Logger: quiet})
+	// A cache that holds the whole portfolio, as a switch serving it should
+	// have (about 1 KB a card with its own account and cardholder): the
+	// load fills it.
+	e, err := rules.New(rules.Options{Ledger: l, PANKey: panKey, StoreDir: filepath.Join(t.TempDir(), "refdata"), Logger: quiet,
+		CacheBytes: int64(n)*1200 + 64<<20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,11 +254,16 @@ func TestLoadMillionCards(t *testing.T) {
 	if st.Cards != n || st.Accounts != n || st.Cardholders != n {
 		t.Fatalf("stats %+v", st)
 	}
-	// Spot-check: the last card decides.
+	// Spot-check: the first and the last card decide, from the cache.
 	w := &world{t: t, ledger: l, engine: e}
-	a := w.purchase(100)
-	a.PAN, a.CVV2Present = benchPAN(n-1), false
-	if d := e.Authorize(a); d.Answer.ResponseCode != "00" {
-		t.Fatalf("card %d: %+v", n-1, d)
+	for _, c := range []int{0, n - 1} {
+		a := w.purchase(100)
+		a.PAN, a.CVV2Present = benchPAN(c), false
+		if d := e.Authorize(a); d.Answer.ResponseCode != "00" {
+			t.Fatalf("card %d: %+v", c, d)
+		}
+	}
+	if st := e.Store().CacheStats(); st.Misses != 0 {
+		t.Fatalf("reads after the load went to the store: %+v", st)
 	}
 }

@@ -56,6 +56,23 @@ type cacheRefresh struct {
 	sorted []stagedOp
 	arena  []byte
 	warm   *warmBudget // nil: put every record of the batch in the cache
+	loaded *loadedRefs // a portfolio load's accounts and cardholders; nil for single writes
+}
+
+// loadedRefs are the accounts and cardholders a portfolio load wrote,
+// decoded for the cache. The load's cards' entries take theirs from here:
+// the load does not put its accounts and cardholders in the cache under
+// their own keys as well (a ristretto Set costs microseconds at millions
+// of entries; the hot path needs only the cards' entries, which keep their
+// account and cardholder). Reads that need one later fill the cache from
+// Pebble.
+type loadedRefs struct {
+	accounts map[uint64]*Account    // by cache key
+	holders  map[uint64]*Cardholder // by cache key
+}
+
+func newLoadedRefs() *loadedRefs {
+	return &loadedRefs{accounts: make(map[uint64]*Account), holders: make(map[uint64]*Cardholder)}
 }
 
 // staleKey is the cache key of a changed record: a card's entry, or an
@@ -105,11 +122,11 @@ func (s *Store) stripe(k staleKey) *sync.Mutex {
 // cache has applied all of it, so the next read finds the new records:
 //
 //  1. stale entries are deleted;
-//  2. the batch's accounts and cardholders are put in;
+//  2. the batch's accounts and cardholders are put in (a load keeps them
+//     for its cards' entries instead);
 //  3. once the cache holds them, the generations of the changed ones move
 //     on, which makes their cards' entries stale;
-//  4. the batch's cards are put in, each with its account and cardholder
-//     read from the cache.
+//  4. the batch's cards are put in, each with its account and cardholder.
 func (s *Store) refreshCache(r cacheRefresh) {
 	for _, k := range r.stale {
 		mu := s.stripe(k)
@@ -118,21 +135,22 @@ func (s *Store) refreshCache(r cacheRefresh) {
 		mu.Unlock()
 	}
 	s.eachLastWrite(r, func(kind byte, value []byte) {
-		if kind != prefixAccount && kind != prefixCardholder {
-			return
-		}
-		if r.warm.spent() {
-			r.warm.skipped++
+		if kind != prefixAccount && kind != prefixCardholder || r.warm.spent() {
 			return
 		}
 		k, v, cost, ok := s.decodeCached(kind, value)
-		if !ok || !r.warm.take(cost) {
-			return
+		switch {
+		case !ok:
+		case r.loaded == nil:
+			mu := &s.refFill[k%stripes]
+			mu.Lock()
+			s.set(k, v, cost)
+			mu.Unlock()
+		case kind == prefixAccount:
+			r.loaded.accounts[k] = v.(*Account)
+		default:
+			r.loaded.holders[k] = v.(*Cardholder)
 		}
-		mu := &s.refFill[k%stripes]
-		mu.Lock()
-		s.set(k, v, cost)
-		mu.Unlock()
 	})
 	if len(r.stale) > 0 || len(r.sorted) > 0 {
 		s.cache.Wait()
@@ -155,15 +173,11 @@ func (s *Store) refreshCache(r cacheRefresh) {
 		if err != nil {
 			return // a read of it will report the corruption
 		}
-		cost := cardCost(c) + entryOverhead
-		if !r.warm.take(cost) {
-			return
-		}
 		k := c.Token.cacheKey()
 		mu := &s.cardFill[k%stripes]
 		mu.Lock()
-		if e, _, _, _ := s.newCardEntry(c); e != nil {
-			s.set(k, e, cost)
+		if e, _, _, _ := s.newCardEntry(c, r.loaded); e != nil && r.warm.take(e.cost()) {
+			s.set(k, e, e.cost())
 			cards = true
 		}
 		mu.Unlock()

@@ -43,6 +43,7 @@ func (s *Store) NewLoader() (*Loader, error) {
 			accounts:     make(map[uint64]struct{}),
 			holders:      make(map[uint64]uint64),
 			warm:         warmBudget{max: s.cache.MaxCost()},
+			loaded:       newLoadedRefs(),
 		},
 	}}, nil
 }
@@ -108,5 +109,6 @@ func (l *Loader) Close() error {
 	defer l.w.s.writeMu.Unlock()
 	err := l.w.commit(pebble.Sync)
 	l.w.s.logWarm(&l.w.bulk.warm)
+	l.w.bulk.loaded = nil // what the cache needs of it, the cards' entries keep
 	return err
 }

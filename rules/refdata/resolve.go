@@ -61,6 +61,21 @@ func (e *cardEntry) resolved() Resolved {
 // entryOverhead is what an entry weighs in the cache beyond its card.
 const entryOverhead = 48
 
+// cost is what the entry weighs in the cache's budget: its card, and the
+// account and cardholder it keeps alive (counted in full: the cache may
+// hold them under their own keys too, or share them with other cards, but
+// an entry can be the only thing that keeps them).
+func (e *cardEntry) cost() int64 {
+	n := cardCost(&e.card) + entryOverhead
+	if e.account != nil {
+		n += accountCost(e.account)
+	}
+	if e.holder != nil {
+		n += holderCost(e.holder)
+	}
+	return n
+}
+
 // Resolve returns the card with token t, with its account and cardholder.
 // ErrNotFound when no card has this token; another error when the store
 // failed to read the card (Resolved is empty) or its account or cardholder
@@ -106,21 +121,21 @@ func (s *Store) resolveSlow(t *Token, k uint64) (Resolved, error) {
 			return Resolved{}, err
 		}
 	}
-	e, r, refsStored, err := s.newCardEntry(c)
+	e, r, refsStored, err := s.newCardEntry(c, nil)
 	s.count(k, stored || refsStored)
 	if e != nil {
-		s.fillMiss(k, e, cardCost(&e.card)+entryOverhead)
+		s.fillMiss(k, e, e.cost())
 	}
 	return r, err
 }
 
 // newCardEntry makes the entry of card c, reading its account and
-// cardholder through the cache (stored says whether either was read from
-// Pebble). The generations are read before the records, so a write that
+// cardholder from what a load wrote (loaded, when not nil) or through the
+// cache (stored says whether either was read from Pebble). The generations are read before the records, so a write that
 // lands in between leaves the entry stale rather than wrong. It returns no
 // entry, only what it read, when a reference is missing or failed to read:
 // such a card is not cached.
-func (s *Store) newCardEntry(c *Card) (e *cardEntry, r Resolved, stored bool, err error) {
+func (s *Store) newCardEntry(c *Card, loaded *loadedRefs) (e *cardEntry, r Resolved, stored bool, err error) {
 	e = &cardEntry{card: *c}
 	e.accountSlot = genSlot(s.accountCacheKey(c.Account))
 	e.accountGen = s.gens[e.accountSlot].Load()
@@ -130,7 +145,7 @@ func (s *Store) newCardEntry(c *Card) (e *cardEntry, r Resolved, stored bool, er
 	}
 	r = Resolved{Card: &e.card}
 	complete := true
-	a, aStored, err := s.account(c.Account)
+	a, aStored, err := loaded.account(s, c.Account)
 	stored = aStored
 	switch {
 	case err == nil:
@@ -141,7 +156,7 @@ func (s *Store) newCardEntry(c *Card) (e *cardEntry, r Resolved, stored bool, er
 		return nil, r, stored, err
 	}
 	if c.Cardholder != "" {
-		h, hStored, err := s.cardholder(c.Cardholder)
+		h, hStored, err := loaded.cardholder(s, c.Cardholder)
 		stored = stored || hStored
 		switch {
 		case err == nil:
@@ -156,4 +171,26 @@ func (s *Store) newCardEntry(c *Card) (e *cardEntry, r Resolved, stored bool, er
 		return nil, r, stored, nil
 	}
 	return e, r, stored, nil
+}
+
+// account returns account id as the load wrote it, or else through the
+// store's cache.
+func (l *loadedRefs) account(s *Store, id string) (*Account, bool, error) {
+	if l != nil {
+		if a := l.accounts[s.accountCacheKey(id)]; a != nil && a.ID == id {
+			return a, false, nil
+		}
+	}
+	return s.account(id)
+}
+
+// cardholder returns cardholder id as the load wrote it, or else through
+// the store's cache.
+func (l *loadedRefs) cardholder(s *Store, id string) (*Cardholder, bool, error) {
+	if l != nil {
+		if h := l.holders[s.holderCacheKey(id)]; h != nil && h.ID == id {
+			return h, false, nil
+		}
+	}
+	return s.cardholder(id)
 }

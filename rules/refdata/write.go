@@ -58,7 +58,7 @@ func (w *writer) staged() int { return len(w.ops) }
 func (w *writer) commit(opts *pebble.WriteOptions) error {
 	refresh := cacheRefresh{stale: w.stale}
 	if w.bulk != nil {
-		refresh.warm = &w.bulk.warm
+		refresh.warm, refresh.loaded = &w.bulk.warm, w.bulk.loaded
 	}
 	switch {
 	case len(w.ops) > 0:
@@ -158,7 +158,8 @@ type bulkState struct {
 	tokens       seenSet
 	// The account and cardholder written last: cards mostly follow theirs.
 	lastAccount, lastHolder, lastHolderAccount string
-	warm                                       warmBudget // what the load put in the cache
+	warm                                       warmBudget  // what the load put in the cache
+	loaded                                     *loadedRefs // the load's accounts and cardholders, for its cards' entries
 }
 
 // accountExists reports whether account id exists (in Pebble or staged).
