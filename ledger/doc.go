@@ -68,18 +68,19 @@
 // Every operation with a RequestKey remembers its Result; the same key
 // again gets it back with Repeat set, and changes nothing. Answers are kept
 // at least RequestRetention (default 7 days) and at most twice that (two
-// generations per shard), and at most MaxRequests (16M, ≈ 160 bytes each:
-// 2.6 GB); past the cap the oldest generation is dropped early and counted
+// generations per shard), and at most MaxRequests (16M, ≈ 140 bytes each:
+// 2.2 GB); past the cap the oldest generation is dropped early and counted
 // (ledger_requests_dropped_early_total).
 //
 // # Durability
 //
 // Every change is an Entry with a gapless sequence number. An operation
-// decides and applies under its account's lock, then encodes its entry into
-// the journal's pending buffer under a short global lock that hands out the
-// sequence numbers. One committer goroutine takes everything pending and
-// writes it as one Pebble batch, synced (group commit); the batch's entries
-// go into 256 KiB values keyed by their first sequence number. Callers wait
+// decides and applies under its account's lock, encodes its entry, and
+// under a short global lock takes the next sequence number (written into
+// the encoding in place) and copies the entry into the journal's pending
+// buffer — which is built as a Pebble batch: 256 KiB values keyed by their
+// first sequence number. One committer goroutine takes everything pending
+// and commits it as it is, synced (group commit). Callers wait
 // with WaitDurable or OnDurable on Result.Seq, holding no lock: an entry is
 // visible to other requests before it is durable, which is safe because a
 // batch is always a prefix of what is pending — a later entry is never

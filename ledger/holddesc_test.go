@@ -36,7 +36,7 @@ func TestEntriesDescribeTheirHold(t *testing.T) {
 		op                ledger.Op
 		id, mcc, network  string
 		hold              uint64
-		released, amount  int64
+		released          int64
 		keepCard, keepMCC string // what the request itself carried
 	}
 	check := func(w want) {

@@ -46,7 +46,7 @@ type Options struct {
 	// repeats: at least this long, at most twice (DefaultExpiry). The
 	// same period bounds how long a reversal that came before its original
 	// makes the late original decline. MaxRequests caps the remembered
-	// answers (16M, about 150 bytes each): past it the oldest are dropped
+	// answers (16M, about 140 bytes each): past it the oldest are dropped
 	// early and counted.
 	RequestRetention time.Duration
 	MaxRequests      int
