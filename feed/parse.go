@@ -55,6 +55,7 @@ type Record struct {
 	NoHold          bool       `json:"no_hold"`
 	PartialAllowed  bool       `json:"partial_allowed"`
 	Repeat          bool       `json:"repeat"`
+	Operator        Operator   `json:"operator"`
 }
 
 // Merchant is the card acceptor of a record.
@@ -141,4 +142,16 @@ func leadingUint(b []byte) (uint64, []byte, bool) {
 		n = n*10 + d
 	}
 	return n, b[i:], true
+}
+
+// Operator says who made an operator's write (audit entries, and fund,
+// debit, capture and release from the admin API); empty for the networks'
+// traffic.
+type Operator struct {
+	Actor     string `json:"actor"`
+	Action    string `json:"action"`
+	Object    string `json:"object"`
+	RequestID string `json:"request_id"`
+	Note      string `json:"note"`
+	Ref       uint64 `json:"ref"`
 }

@@ -96,7 +96,14 @@ func AppendRecord(dst []byte, e *ledger.Entry) []byte {
 	dst = appendBool(dst, "no_hold", e.NoHold)
 	dst = appendBool(dst, "partial_allowed", e.Partial)
 	dst = appendBool(dst, "repeat", r.Repeat)
-	return append(dst, "}\n"...)
+	dst = append(dst, `,"operator":{"actor":`...)
+	dst = appendString(dst, d.Actor)
+	dst = appendField(dst, "action", d.Action)
+	dst = appendField(dst, "object", d.Object)
+	dst = appendField(dst, "request_id", d.RequestID)
+	dst = appendField(dst, "note", d.Note)
+	dst = appendUint(dst, "ref", e.Ref)
+	return append(dst, "}}\n"...)
 }
 
 // NetworkOf is the network an entry belongs to: its descriptor's, else the

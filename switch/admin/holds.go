@@ -29,10 +29,13 @@ func parseHoldID(id string) (uint64, bool) {
 }
 
 // holdAccount finds the account of a hold: the one the request names, or
-// the authorization index's. A hold the account does not hold open is not
-// found.
+// the ledger's (an open hold), or the authorization index's. A hold the
+// account does not hold open is not found.
 func (a *API) holdAccount(c *call, id string, hold uint64, named string) (string, reply, bool) {
 	account := named
+	if account == "" {
+		account, _ = a.ledger.HoldAccount(hold)
+	}
 	if account == "" {
 		if a.index == nil {
 			return "", errorReply(invalid("parameter_missing", "account",
@@ -119,16 +122,13 @@ func (a *API) captureHold(c *call) reply {
 			if account, rep, found = a.holdAccount(c, id, hold, p.Account); !found {
 				return rep
 			}
-			res = a.ledger.Capture(&ledger.Capture{Key: key, Account: account, HoldID: hold, Amount: p.Amount, At: a.now()})
+			// The hold may go (expire, be reversed) between the check and
+			// the capture: then the capture is refused, not posted.
+			res = a.ledger.Capture(&ledger.Capture{Key: key, Account: account, HoldID: hold, Amount: p.Amount,
+				At: a.now(), RequireHold: true})
 		}
 		if rep, failed := a.ledgerOutcome(c, &res, "hold", id); failed {
 			return rep
-		}
-		if res.HoldID != hold {
-			// The hold went (expired, reversed) between the check and the
-			// capture: the ledger posted the amount without it.
-			a.log.Warn("admin: hold gone before its capture; posted without it", "request_id", c.id, "hold", id,
-				"journal_entry", journalEntry(res.Seq))
 		}
 		a.audited(c, "hold.capture", id, res.Seq)
 		return jsonReply(http.StatusCreated, a.captureOut(&res, account, "", "", ""))

@@ -162,7 +162,7 @@ func Start(cfg Config, logOut io.Writer) (*Daemon, error) {
 		}
 		d.adminAPI, err = admin.New(admin.Options{Engine: d.engine, Ledger: d.ledger, Index: d.authIdx,
 			Tokens: cfg.Admin.Tokens, MaxBodyBytes: cfg.Admin.MaxBodyBytes, StateDir: filepath.Join(cfg.DataDir, "admin"),
-			Logger: log.With("component", "admin"), Registerer: d.reg})
+			Logger: log.With("component", "admin"), Registerer: d.reg, Audit: d.journalAudit})
 		if err != nil {
 			return nil, fmt.Errorf("admin API: %w", err)
 		}
@@ -419,3 +419,22 @@ func (d *Daemon) openFeed() error {
 // feedOverBound reports that the feed's backlog is past its bound under
 // the decline_91 policy: new authorizations are then refused.
 func (d *Daemon) feedOverBound() bool { return d.feed.Decline91() }
+
+// journalAudit records an admin write in the ledger's journal, so that the
+// feed publishes who changed what: reference-data writes have no journal
+// entry of their own, and a money movement's audit names its entry (Ref).
+// The API answers only once the record is durable.
+func (d *Daemon) journalAudit(ev admin.AuditEvent) {
+	res := d.ledger.RecordAudit(&ledger.Audit{Actor: ev.Actor, Action: ev.Action, Object: ev.Object,
+		RequestID: ev.RequestID, Ref: ev.JournalSeq, At: ev.Time})
+	if res.Status == ledger.Declined {
+		d.log.Error("audit record refused by the ledger", "action", ev.Action, "request_id", ev.RequestID,
+			"reason", res.Reason.String())
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.ledger.WaitDurable(ctx, res.Seq); err != nil {
+		d.log.Error("audit record not durable", "action", ev.Action, "request_id", ev.RequestID, "error", err)
+	}
+}

@@ -3,9 +3,11 @@ package daemon_test
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -584,5 +586,51 @@ func TestLifecycleEdges(t *testing.T) {
 	transfer.ProcessingCode, transfer.Type = "400000", spec.TxnUnsupported
 	if a := c.do(transfer); a.ResponseCode != "12" {
 		t.Fatalf("transfer: %s, want 12", a.ResponseCode)
+	}
+}
+
+// TestAdminWritesAudited: an operator's write through the admin API is
+// in force at once for the networks and reaches the feed as an audit
+// record naming the actor.
+func TestAdminWritesAudited(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	cfg.Admin.Tokens = []string{"ops:" + strings.Repeat("s", 24)}
+	d := startSwitch(t, cfg)
+	c := dial(t, d, spec.Visa)
+	if a := c.do(purchase(spec.Visa, visaPAN, 100)); a.ResponseCode != "00" {
+		t.Fatalf("before the freeze: %s", a.ResponseCode)
+	}
+	req, _ := http.NewRequest("POST", "http://"+d.AdminAddr()+"/v1/accounts/acct_main",
+		strings.NewReader(`{"status":"frozen"}`))
+	req.Header.Set("Authorization", "Bearer "+strings.Repeat("s", 24))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("freeze: HTTP %d", resp.StatusCode)
+	}
+	if a := c.do(purchase(spec.Visa, visaPAN, 100)); a.ResponseCode != "62" {
+		t.Fatalf("after the freeze: %s, want 62", a.ResponseCode)
+	}
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		raw := readFeedFiles(t, filepath.Join(dir, "feed"))
+		found := false
+		for _, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+			var r feed.Record
+			if len(line) > 0 && feed.ParseRecord(line, &r) == nil && r.Op == "audit" &&
+				r.Operator.Actor == "ops" && r.Operator.Object == "acct_main" && r.Operator.RequestID != "" {
+				found = true
+			}
+		}
+		if found {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no audit record of the freeze in the feed")
+		}
 	}
 }
