@@ -90,7 +90,7 @@ bench-go:
 soak: ledger-soak portfolio-1m
 
 ## ledger-soak: 10^6 random ledger steps with restarts, 100 SIGKILL rounds,
-## memory per account at 10M accounts (~6 GB), restart time at 1M accounts.
+## memory per account at 10M accounts (~5.5 GB), restart time at 1M accounts.
 ledger-soak:
 	LEDGER_RANDOM_STEPS=1000000 $(GO) test -count=1 -run TestRandomSequence -timeout 30m ./ledger
 	LEDGER_CRASH_ROUNDS=100 $(GO) test -count=1 -run 'TestCrash$$' -timeout 30m ./ledger
