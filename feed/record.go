@@ -60,8 +60,8 @@ func AppendRecord(dst []byte, e *ledger.Entry) []byte {
 	dst = appendInt(dst, "approved", r.Approved)
 	dst = appendInt(dst, "released", r.Released)
 	dst = append(dst, `,"merchant":{"name":`...)
-	dst = appendString(dst, d.MerchantName)
-	dst = appendField(dst, "city", d.MerchantCity)
+	dst = appendString(dst, ScrubPANs(d.MerchantName))
+	dst = appendField(dst, "city", ScrubPANs(d.MerchantCity))
 	dst = appendField(dst, "country", d.Country)
 	mcc := d.MCC
 	if mcc == "" {
@@ -101,7 +101,7 @@ func AppendRecord(dst []byte, e *ledger.Entry) []byte {
 	dst = appendField(dst, "action", d.Action)
 	dst = appendField(dst, "object", d.Object)
 	dst = appendField(dst, "request_id", d.RequestID)
-	dst = appendField(dst, "note", d.Note)
+	dst = appendField(dst, "note", ScrubPANs(d.Note))
 	dst = appendUint(dst, "ref", e.Ref)
 	return append(dst, "}}\n"...)
 }
@@ -313,6 +313,38 @@ func appendEscaped(dst []byte, b byte) []byte {
 		return append(dst, '\\', 't')
 	}
 	return append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+}
+
+// ScrubPANs masks every run of 12 to 19 digits inside free text (a
+// merchant name, a city, an operator's note) that passes the Luhn check:
+// a terminal that writes the card number into its name field must not put
+// it in the feed. Text without such a run is returned as it is, without
+// allocating.
+func ScrubPANs(s string) string {
+	var out []byte
+	for i := 0; i < len(s); {
+		if s[i] < '0' || s[i] > '9' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if LooksLikePAN(s[i:j]) {
+			if out == nil {
+				out = []byte(s)
+			}
+			for k := i + 6; k < j-4; k++ {
+				out[k] = '*'
+			}
+		}
+		i = j
+	}
+	if out == nil {
+		return s
+	}
+	return string(out)
 }
 
 // LooksLikePAN reports whether s is 12 to 19 digits passing the Luhn check:
