@@ -38,6 +38,9 @@ type Options struct {
 // DefaultCacheBytes is the cache budget when Options.CacheBytes is 0.
 const DefaultCacheBytes = 256 << 20
 
+// maxCounters bounds the cache policy's frequency sketch.
+const maxCounters = 8 << 20
+
 // stripes is the number of locks ordering cache fills against
 // invalidations (a power of two).
 const stripes = 1024
@@ -119,8 +122,12 @@ func Open(opts Options) (*Store, error) {
 	cache, err := ristretto.NewCache(&ristretto.Config[uint64, any]{
 		// Ten frequency counters per record the budget holds (a record
 		// costs some 250–400): the cache's policy touches them on every
-		// read, and a larger sketch only adds cache misses.
-		NumCounters:        max(opts.CacheBytes/40, 1024),
+		// read, and a larger sketch only adds cache misses. The sketch is
+		// allocated up front while the budget is only a bound, so it stops
+		// at 8M counters (some 25 MB): a budget of gigabytes costs nothing
+		// until records fill it, and the policy only ranks records once
+		// the cache is full.
+		NumCounters:        min(max(opts.CacheBytes/40, 1024), maxCounters),
 		MaxCost:            opts.CacheBytes,
 		BufferItems:        64,
 		IgnoreInternalCost: true,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -327,6 +328,10 @@ func TestNoStaleReadAfterWrite(t *testing.T) {
 				reads.Add(1)
 			}
 		}()
+	}
+	// The writes race the readers only once they run.
+	for reads.Load() == 0 && !t.Failed() {
+		runtime.Gosched()
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for i := 0; i < 300 && time.Now().Before(deadline); i++ {

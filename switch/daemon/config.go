@@ -87,7 +87,12 @@ type LedgerConfig struct {
 type RulesConfig struct {
 	ProgramRules string   `yaml:"program_rules"` // CEL rules file, reloadable
 	Chain        []string `yaml:"chain"`         // check order; empty = the documented default
-	CacheMB      int      `yaml:"cache_mb"`
+	// CacheMB bounds the reference cache (approximate MiB of cached cards,
+	// cardholders and accounts; a card with its account and cardholder
+	// costs about 1 KiB). The default holds some four million cards, so a
+	// portfolio that size is decided without reading storage; memory
+	// follows what is loaded, not the bound.
+	CacheMB int `yaml:"cache_mb"`
 }
 
 // FeedConfig configures the decision feed.
@@ -169,7 +174,7 @@ func Default() Config {
 			LongHoldExpiry: Duration(31 * 24 * time.Hour),
 			ExpirySweep:    Duration(time.Minute),
 		},
-		Rules: RulesConfig{CacheMB: 256},
+		Rules: RulesConfig{CacheMB: 4096},
 		Feed: FeedConfig{
 			Sink:            "file",
 			Environment:     "dev",
