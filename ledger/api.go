@@ -411,6 +411,7 @@ type Entry struct {
 	Credit     int64  // the credit limit an account entry set
 	VelDepth   uint16 // the deepest velocity control the request carried
 	VelScopes  uint8  // the scopes (bit 1<<Scope) its velocity controls are on; 0: all (entries before version 3)
+	velKeep    int64  // the longest velocity window, ns; not journaled (replay keeps more, never less)
 	Ref        uint64 // audit: the journal entry of the money movement the audited write made (0: none)
 
 	Result     Result

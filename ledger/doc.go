@@ -49,9 +49,12 @@
 // authorization's share of a hold is counted in the windows of its own
 // time, and releases come off the newest share first. Only a scope's
 // current windows are kept. Velocity counts approvals in the last Window
-// from a time-ordered ring per scope, as deep as the deepest control on
-// that scope asked for (at least 4, at most 4,096): a control that appears
-// later sees only the approvals its scope's ring kept until then.
+// from a time-ordered ring per scope that keeps as many approvals as the
+// deepest control on that scope asked for (at least 4, at most 4,096),
+// growing only while its oldest approval is inside the longest window, so
+// its memory follows the approvals a window holds rather than the
+// control's count: a control that appears later sees only the approvals
+// its scope's ring kept until then.
 //
 // # Operators
 //

@@ -362,6 +362,7 @@ func (l *Ledger) Authorize(r *Authorize) Result {
 		for i := range r.Velocity {
 			v := &r.Velocity[i]
 			e.VelDepth = max(e.VelDepth, uint16(min(max(v.Count+1, 0), maxVelocityDepth)))
+			e.velKeep = max(e.velKeep, int64(v.Window))
 			if v.Scope <= ScopeCard {
 				e.VelScopes |= 1 << v.Scope
 			}
@@ -581,7 +582,7 @@ func (l *Ledger) applyAuthorize(a *account, e *Entry, slot int32) {
 				if e.VelScopes == 0 || e.VelScopes&(1<<s.kind) != 0 {
 					depth = int(e.VelDepth)
 				}
-				s.c.vel.push(at, depth)
+				s.c.vel.push(at, depth, e.velKeep)
 			}
 		}
 	}

@@ -117,12 +117,19 @@ func (r *velocityRing) depth() int {
 	return minVelocityDepth
 }
 
-// push records an approval at t, growing the ring to depth first. The
-// ring stays in time order: requests that raced by a little are put in
-// their place (a bounded walk back), so atLeast can look up the k-th
-// newest.
-func (r *velocityRing) push(t int64, depth int) {
-	r.grow(depth)
+// push records an approval at t in a ring that keeps up to depth
+// approvals. The ring grows only when it is full and its oldest approval
+// may still count — it is not older than keep, the longest window of the
+// controls on the scope (keep 0: unknown, as on replay, so it may) — so a
+// scope with a control of 1,000 a minute holds what a minute brought, not
+// room for 1,000. The ring stays in time order: requests that raced by a
+// little are put in their place (a bounded walk back), so atLeast can look
+// up the k-th newest.
+func (r *velocityRing) push(t int64, depth int, keep int64) {
+	if size := r.depth(); int(r.n) == size && size < min(depth, maxVelocityDepth) &&
+		(keep <= 0 || r.get(0) >= t-keep) {
+		r.grow(min(depth, 2*size))
+	}
 	b := r.buf()
 	size := int32(len(b))
 	i := r.head
@@ -146,6 +153,8 @@ func (r *velocityRing) push(t int64, depth int) {
 	}
 }
 
+// grow makes room for depth approvals (at most maxVelocityDepth), keeping
+// the recorded ones in order.
 func (r *velocityRing) grow(depth int) {
 	depth = min(depth, maxVelocityDepth)
 	if depth <= r.depth() {
