@@ -48,7 +48,7 @@ type BoundPolicy string
 
 const (
 	// ApproveAndAlert keeps deciding normally and raises the alarm
-	// (feed_over_bound = 1, Ready fails, a warning in the log). The
+	// (authswitch_feed_over_bound = 1, Ready fails, a warning in the log). The
 	// default: the backlog is durable in the ledger's journal, so nothing
 	// is lost by approving, while declining 91 turns a settlement-side
 	// outage into a cardholder-facing one — and the network then stands in

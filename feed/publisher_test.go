@@ -114,8 +114,8 @@ func TestPublisherShipsEveryEntryInOrderAndAcks(t *testing.T) {
 	if got := p.Status().BacklogEntries; got != 0 {
 		t.Fatalf("status backlog %v", got)
 	}
-	if got := metricValue(t, reg, "feed_shipped_entries_total"); got < float64(last) {
-		t.Fatalf("feed_shipped_entries_total = %v, want at least %d", got, last)
+	if got := metricValue(t, reg, "authswitch_feed_shipped_entries_total"); got < float64(last) {
+		t.Fatalf("authswitch_feed_shipped_entries_total = %v, want at least %d", got, last)
 	}
 }
 
@@ -161,7 +161,7 @@ func TestPublisherRetriesAFailingSinkWithoutLossOrDuplicates(t *testing.T) {
 	stop()
 	p.Close()
 	readAll(t, dir, last)
-	if f := metricValue(t, reg, "feed_sink_failures_total"); f == 0 {
+	if f := metricValue(t, reg, "authswitch_feed_sink_failures_total"); f == 0 {
 		t.Fatal("no failures counted")
 	}
 	if p.Healthy() == nil {

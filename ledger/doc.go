@@ -73,7 +73,7 @@
 // at least RequestRetention (default 7 days) and at most twice that (two
 // generations per shard), and at most MaxRequests (16M, ≈ 140 bytes each:
 // 2.2 GB); past the cap the oldest generation is dropped early and counted
-// (ledger_requests_dropped_early_total).
+// (authswitch_ledger_requests_dropped_early_total).
 //
 // # Durability
 //

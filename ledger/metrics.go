@@ -27,12 +27,12 @@ type metrics struct {
 func newMetrics() *metrics {
 	return &metrics{
 		syncSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "ledger_journal_commit_seconds",
+			Name:    "authswitch_ledger_journal_commit_seconds",
 			Help:    "Time to write and sync one group-commit batch of journal entries.",
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 16),
 		}),
 		batchEntries: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "ledger_journal_batch_entries",
+			Name:    "authswitch_ledger_journal_batch_entries",
 			Help:    "Journal entries per group-commit batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 4, 10),
 		}),
@@ -59,22 +59,22 @@ func (l *Ledger) register(r prometheus.Registerer) error {
 	m := l.metrics
 	cs := []prometheus.Collector{
 		m.syncSeconds, m.batchEntries,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_journal_backlog_entries",
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "authswitch_ledger_journal_backlog_entries",
 			Help: "Durable journal entries the feed has not acknowledged."},
 			func() float64 { e, _ := l.Backlog(); return float64(e) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_journal_backlog_bytes",
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "authswitch_ledger_journal_backlog_bytes",
 			Help: "Bytes of the journal chunks holding unacknowledged entries."},
 			func() float64 { _, b := l.Backlog(); return float64(b) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_journal_durable_seq",
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "authswitch_ledger_journal_durable_seq",
 			Help: "Sequence number of the newest durable journal entry."},
 			func() float64 { return float64(l.DurableSeq()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_requests_remembered",
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "authswitch_ledger_requests_remembered",
 			Help: "Requests whose answers the ledger remembers for repeats."},
 			func() float64 { return float64(l.requests.records.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ledger_requests_dropped_early_total",
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "authswitch_ledger_requests_dropped_early_total",
 			Help: "Remembered requests dropped before their retention because the table was full."},
 			func() float64 { return float64(l.requests.earlyDrops.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ledger_holds_expired_total",
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "authswitch_ledger_holds_expired_total",
 			Help: "Holds released by expiry."},
 			func() float64 { return float64(m.expired.Load()) }),
 	}

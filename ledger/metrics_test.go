@@ -42,8 +42,8 @@ func TestMetricsAndStats(t *testing.T) {
 			values[mf.GetName()] = float64(m.Histogram.GetSampleCount())
 		}
 	}
-	if values["ledger_journal_durable_seq"] != 11 || values["ledger_journal_backlog_entries"] != 11 ||
-		values["ledger_requests_remembered"] != 10 || values["ledger_journal_commit_seconds"] < 1 {
+	if values["authswitch_ledger_journal_durable_seq"] != 11 || values["authswitch_ledger_journal_backlog_entries"] != 11 ||
+		values["authswitch_ledger_requests_remembered"] != 10 || values["authswitch_ledger_journal_commit_seconds"] < 1 {
 		t.Fatalf("metrics %v", values)
 	}
 	st := l.Stats()

@@ -232,12 +232,12 @@ func TestDashboardCovers(t *testing.T) {
 	}
 	for topic, metrics := range map[string][]string{
 		"traffic and approval rate by network": {"authswitch_requests_total", "authswitch_answers_total"},
-		"decline reasons":                      {"authswitch_decisions_total", "rules_decisions_total"},
+		"decline reasons":                      {"authswitch_decisions_total", "authswitch_rules_decisions_total"},
 		"stand-ins and late answers":           {"authswitch_stand_ins_total", "authswitch_late_answers_total"},
 		"connections and sign-on state":        {"authswitch_open_connections", "authswitch_connection_signed_on"},
-		"journal batch size":                   {"ledger_journal_batch_entries_bucket"},
-		"feed backlog":                         {"feed_backlog_entries", "feed_backlog_oldest_age_seconds"},
-		"cache hit ratio":                      {"rules_cache_requests_total"},
+		"journal batch size":                   {"authswitch_ledger_journal_batch_entries_bucket"},
+		"feed backlog":                         {"authswitch_feed_backlog_entries", "authswitch_feed_backlog_oldest_age_seconds"},
+		"cache hit ratio":                      {"authswitch_rules_cache_requests_total"},
 		"process resources":                    {"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"},
 	} {
 		for _, m := range metrics {
@@ -248,10 +248,10 @@ func TestDashboardCovers(t *testing.T) {
 	}
 	for topic, m := range map[string]string{
 		"latency percentiles": "authswitch_decision_seconds_bucket",
-		"ledger sync latency": "ledger_journal_commit_seconds_bucket",
-		"feed ship latency":   "feed_ship_seconds_bucket",
-		"admin API latency":   "admin_request_duration_seconds_bucket",
-		"journal batch size":  "ledger_journal_batch_entries_bucket",
+		"ledger sync latency": "authswitch_ledger_journal_commit_seconds_bucket",
+		"feed ship latency":   "authswitch_feed_ship_seconds_bucket",
+		"admin API latency":   "authswitch_admin_request_duration_seconds_bucket",
+		"journal batch size":  "authswitch_ledger_journal_batch_entries_bucket",
 	} {
 		if !quantiles[m] {
 			t.Errorf("%s: no histogram_quantile over %s", topic, m)

@@ -326,18 +326,18 @@ func missingEvidence(fams map[string]*dto.MetricFamily) []string {
 			n+" connection signed on")
 		need(sample(fams, "authswitch_echoes_total", map[string]string{"network": n, "result": "answered"}) >= 1,
 			n+" echo answered")
-		need(sample(fams, "rules_program_rule_declines_total", map[string]string{"rule": "ops_test_decline"}) >= 2,
+		need(sample(fams, "authswitch_rules_program_rule_declines_total", map[string]string{"rule": "ops_test_decline"}) >= 2,
 			"program rule declines")
 	}
 	need(sample(fams, "authswitch_keepalives_total", map[string]string{"network": "visa"}) >= 1, "keep-alive")
 	need(sample(fams, "authswitch_malformed_frames_total", map[string]string{"network": "mastercard"}) >= 3,
 		"malformed frames")
-	need(sample(fams, "rules_program_rule_errors_total", map[string]string{"rule": "ops_test_broken"}) >= 2,
+	need(sample(fams, "authswitch_rules_program_rule_errors_total", map[string]string{"rule": "ops_test_broken"}) >= 2,
 		"program rule errors")
-	need(sample(fams, "admin_requests_total", map[string]string{"route": "accounts.get", "code": "200"}) >= 1,
+	need(sample(fams, "authswitch_admin_requests_total", map[string]string{"route": "accounts.get", "code": "200"}) >= 1,
 		"admin request")
-	need(sample(fams, "admin_auth_failures_total", nil) >= 1, "admin auth failure")
-	need(sample(fams, "feed_shipped_entries_total", nil) >= 1, "feed shipped")
+	need(sample(fams, "authswitch_admin_auth_failures_total", nil) >= 1, "admin auth failure")
+	need(sample(fams, "authswitch_feed_shipped_entries_total", nil) >= 1, "feed shipped")
 	return missing
 }
 

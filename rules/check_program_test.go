@@ -46,7 +46,7 @@ func TestCheckProgram(t *testing.T) {
 		tc.mod(a)
 		w.expect(tc.name, a, tc.want)
 	}
-	if got := (counter(t, w, "rules_program_rule_declines_total", "rule", "no_big_gambling")); got != 1 {
+	if got := (counter(t, w, "authswitch_rules_program_rule_declines_total", "rule", "no_big_gambling")); got != 1 {
 		t.Fatalf("declines of no_big_gambling: %v", got)
 	}
 
@@ -86,7 +86,7 @@ func TestProgramRuleErrorsDoNotDecline(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.expect("failing rule", w.purchase(1000), answer{"00", "funds", "approved", 'M', 0})
-	if got := (counter(t, w, "rules_program_rule_errors_total", "rule", "overflow")); got != 1 {
+	if got := (counter(t, w, "authswitch_rules_program_rule_errors_total", "rule", "overflow")); got != 1 {
 		t.Fatalf("errors counted: %v", got)
 	}
 	if err := (&rules.Engine{}).ReloadProgramRules(); !errors.Is(err, rules.ErrNoProgramFile) {

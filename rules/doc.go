@@ -93,12 +93,12 @@
 //
 // # Metrics
 //
-//	rules_decisions_total{check, result}       decisions by deciding check and reason
-//	rules_repeats_total                        requests answered from the ledger's memory
-//	rules_program_rule_declines_total{rule}    declines by program rule
-//	rules_program_rule_errors_total{rule}      program rules that failed to evaluate
-//	rules_cache_requests_total{result}         reference reads, hit or miss
-//	rules_cache_hit_ratio                      hits / reads since start
+//	authswitch_rules_decisions_total{check, result}       decisions by deciding check and reason
+//	authswitch_rules_repeats_total                        requests answered from the ledger's memory
+//	authswitch_rules_program_rule_declines_total{rule}    declines by program rule
+//	authswitch_rules_program_rule_errors_total{rule}      program rules that failed to evaluate
+//	authswitch_rules_cache_requests_total{result}         reference reads, hit or miss
+//	authswitch_rules_cache_hit_ratio                      hits / reads since start
 //
 // Labels are check names, reason words and rule names: never card data.
 //

@@ -232,10 +232,10 @@ func TestMetrics(t *testing.T) {
 	a := w.purchase(100)
 	a.PAN = "4111111111111129"
 	w.authorize(a)
-	if got := counter(t, w, "rules_decisions_total", "result", "approved"); got != 2 {
+	if got := counter(t, w, "authswitch_rules_decisions_total", "result", "approved"); got != 2 {
 		t.Fatalf("approved decisions %v", got)
 	}
-	if got := counter(t, w, "rules_decisions_total", "result", "card_unknown"); got != 1 {
+	if got := counter(t, w, "authswitch_rules_decisions_total", "result", "card_unknown"); got != 1 {
 		t.Fatalf("card_unknown decisions %v", got)
 	}
 	families, err := w.reg.Gather()
@@ -244,7 +244,7 @@ func TestMetrics(t *testing.T) {
 	}
 	var ratio float64 = -1
 	for _, f := range families {
-		if f.GetName() == "rules_cache_hit_ratio" {
+		if f.GetName() == "authswitch_rules_cache_hit_ratio" {
 			ratio = f.GetMetric()[0].GetGauge().GetValue()
 		}
 		for _, m := range f.GetMetric() {

@@ -30,16 +30,16 @@ const decisionShards = 4
 func newMetrics() *metrics {
 	return &metrics{
 		ruleDeclines: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rules_program_rule_declines_total",
+			Name: "authswitch_rules_program_rule_declines_total",
 			Help: "Authorizations declined by a program rule, by rule name.",
 		}, []string{"rule"}),
 		ruleErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rules_program_rule_errors_total",
+			Name: "authswitch_rules_program_rule_errors_total",
 			Help: "Program rule evaluations that failed (the rule did not decline), by rule name.",
 		}, []string{"rule"}),
-		decisionsDesc: prometheus.NewDesc("rules_decisions_total",
+		decisionsDesc: prometheus.NewDesc("authswitch_rules_decisions_total",
 			"Decisions by the check that decided and its result (the reason).", []string{"check", "result"}, nil),
-		repeatsDesc: prometheus.NewDesc("rules_repeats_total",
+		repeatsDesc: prometheus.NewDesc("authswitch_rules_repeats_total",
 			"Requests answered from the ledger's remembered answer (repeats and retransmissions).", nil, nil),
 	}
 }
@@ -72,17 +72,17 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 
 func (m *metrics) register(reg prometheus.Registerer, store *refdata.Store) error {
 	hits := prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name:        "rules_cache_requests_total",
+		Name:        "authswitch_rules_cache_requests_total",
 		Help:        "Reads of reference data by whether the cache answered them without the store: one per authorization (its card with the cardholder and account); a card nobody issued is a miss.",
 		ConstLabels: prometheus.Labels{"result": "hit"},
 	}, func() float64 { return float64(store.CacheStats().Hits) })
 	misses := prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name:        "rules_cache_requests_total",
+		Name:        "authswitch_rules_cache_requests_total",
 		Help:        "Reads of reference data by whether the cache answered them without the store: one per authorization (its card with the cardholder and account); a card nobody issued is a miss.",
 		ConstLabels: prometheus.Labels{"result": "miss"},
 	}, func() float64 { return float64(store.CacheStats().Misses) })
 	ratio := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "rules_cache_hit_ratio",
+		Name: "authswitch_rules_cache_hit_ratio",
 		Help: "Share of reference data reads the cache answered, since start.",
 	}, func() float64 { return store.CacheStats().HitRatio() })
 	for _, c := range []prometheus.Collector{m, m.ruleDeclines, m.ruleErrors, hits, misses, ratio} {

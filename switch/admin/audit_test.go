@@ -59,25 +59,25 @@ func TestMetrics(t *testing.T) {
 	} {
 		got := requests(t, w, tc.route, tc.code)
 		if got != tc.want {
-			t.Errorf("admin_requests_total{route=%s,code=%s} = %v, want %v", tc.route, tc.code, got, tc.want)
+			t.Errorf("authswitch_admin_requests_total{route=%s,code=%s} = %v, want %v", tc.route, tc.code, got, tc.want)
 		}
 	}
-	for name, want := range map[string]float64{"admin_auth_failures_total": 1, "admin_idempotent_replays_total": 1} {
+	for name, want := range map[string]float64{"authswitch_admin_auth_failures_total": 1, "authswitch_admin_idempotent_replays_total": 1} {
 		if got := gathered(t, w, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
 	}
 	w.authorize(w.purchase(visaPAN, "590", 100))
-	if got := gathered(t, w, "admin_authindex_lag_entries"); got != 0 {
+	if got := gathered(t, w, "authswitch_admin_authindex_lag_entries"); got != 0 {
 		t.Errorf("index lag %v after feeding it", got)
 	}
 	w.engine.Decide(w.purchase(visaPAN, "590", 100)) // not fed to the index
-	if got := gathered(t, w, "admin_authindex_lag_entries"); got < 0 || got > 1 {
+	if got := gathered(t, w, "authswitch_admin_authindex_lag_entries"); got < 0 || got > 1 {
 		t.Errorf("index lag %v, want 0 or 1 (durability is asynchronous)", got)
 	}
 }
 
-// requests returns admin_requests_total{route,code}.
+// requests returns authswitch_admin_requests_total{route,code}.
 func requests(t *testing.T, w *world, route, code string) float64 {
 	t.Helper()
 	mfs, err := w.reg.Gather()
@@ -85,7 +85,7 @@ func requests(t *testing.T, w *world, route, code string) float64 {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() != "admin_requests_total" {
+		if mf.GetName() != "authswitch_admin_requests_total" {
 			continue
 		}
 		for _, m := range mf.GetMetric() {

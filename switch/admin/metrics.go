@@ -20,20 +20,20 @@ type metrics struct {
 func newMetrics(a *API) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "admin_requests_total",
+			Name: "authswitch_admin_requests_total",
 			Help: "Admin API requests answered, by route and HTTP status code.",
 		}, []string{"route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "admin_request_duration_seconds",
+			Name:    "authswitch_admin_request_duration_seconds",
 			Help:    "Time to answer an admin API request, by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "admin_auth_failures_total",
+			Name: "authswitch_admin_auth_failures_total",
 			Help: "Admin API requests refused for a missing or wrong bearer token.",
 		}),
 		replays: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "admin_idempotent_replays_total",
+			Name: "authswitch_admin_idempotent_replays_total",
 			Help: "Admin API requests answered with the kept answer of their idempotency key.",
 		}),
 	}
@@ -43,7 +43,7 @@ func newMetrics(a *API) *metrics {
 	}
 	if a.index != nil {
 		m.indexLag = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "admin_authindex_lag_entries",
+			Name: "authswitch_admin_authindex_lag_entries",
 			Help: "Durable journal entries not yet in the authorization index (the feed's lag).",
 		}, func() float64 {
 			d, x := a.ledger.DurableSeq(), a.index.Indexed()
