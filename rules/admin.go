@@ -38,6 +38,9 @@ func (e *Engine) putAccount(a *refdata.Account, mode refdata.Mode) error {
 	if err := e.accountToLedger(a); err != nil {
 		return err
 	}
+	if err := e.accountsDurable(); err != nil {
+		return err
+	}
 	return e.store.PutAccount(a, mode)
 }
 
@@ -57,6 +60,9 @@ func (e *Engine) UpdateAccount(id string, fn func(*refdata.Account) error) (*ref
 		return nil, fmt.Errorf("%w: account %s: id cannot change", refdata.ErrInvalid, id)
 	}
 	if err := e.accountToLedger(a); err != nil {
+		return nil, err
+	}
+	if err := e.accountsDurable(); err != nil {
 		return nil, err
 	}
 	return a, e.store.PutAccount(a, refdata.Replace)

@@ -63,19 +63,22 @@ type Options struct {
 // Engine decides authorizations, records advices and applies reversals.
 // It is safe for concurrent use.
 type Engine struct {
-	store     *refdata.Store
-	ownStore  bool
-	ledger    *ledger.Ledger
-	chain     []link
-	now       func() time.Time
-	log       *slog.Logger
-	metrics   *metrics
-	txns      sync.Pool
-	prog      atomic.Pointer[programSet]
-	progMu    sync.Mutex // serializes rule loads
-	progPath  string
-	progCount uint16     // generations handed out, under progMu
-	adminMu   sync.Mutex // orders account writes, which touch the store and the ledger
+	store    *refdata.Store
+	ownStore bool
+	ledger   *ledger.Ledger
+	// accountSeq is the newest journal entry an account write made
+	// (guarded by adminMu): admin writes and loads wait for it.
+	accountSeq uint64
+	chain      []link
+	now        func() time.Time
+	log        *slog.Logger
+	metrics    *metrics
+	txns       sync.Pool
+	prog       atomic.Pointer[programSet]
+	progMu     sync.Mutex // serializes rule loads
+	progPath   string
+	progCount  uint16     // generations handed out, under progMu
+	adminMu    sync.Mutex // orders account writes, which touch the store and the ledger
 
 	lastFailureLog   atomic.Int64 // unix nanoseconds of the last failure logged
 	unloggedFailures atomic.Int64

@@ -3,6 +3,7 @@ package rules
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,9 @@ func (e *Engine) LoadPortfolio(r io.Reader) (Stats, error) {
 	err = e.loadLines(r, l, &st)
 	if cerr := l.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("portfolio: committing: %w", cerr)
+	}
+	if derr := e.accountsDurable(); err == nil && derr != nil {
+		err = fmt.Errorf("portfolio: %w", derr)
 	}
 	st.Duration = time.Since(start)
 	if err == nil {
@@ -227,8 +231,24 @@ func (e *Engine) accountToLedger(a *refdata.Account) error {
 	if _, ok := spec.CurrencyByAlpha(a.Currency); !ok {
 		return fmt.Errorf("%w: account %s: currency %s unknown", refdata.ErrInvalid, a.ID, a.Currency)
 	}
-	if err := e.ledger.UpsertAccount(a.ID, a.Currency, a.Balance, a.CreditLimit); err != nil {
+	seq, err := e.ledger.UpsertAccountSeq(a.ID, a.Currency, a.Balance, a.CreditLimit)
+	if err != nil {
 		return fmt.Errorf("account %s: %w", a.ID, err)
+	}
+	e.accountSeq = max(e.accountSeq, seq)
+	return nil
+}
+
+// accountsDurable waits until every account entry written so far is
+// durable in the ledger's journal, so that an account the caller is told
+// exists (an admin write, a finished load) survives a crash in the ledger
+// as it does in the store. The caller holds adminMu.
+func (e *Engine) accountsDurable() error {
+	if e.accountSeq == 0 {
+		return nil
+	}
+	if err := e.ledger.WaitDurable(context.Background(), e.accountSeq); err != nil {
+		return fmt.Errorf("%w: %w", ErrLedgerUnavailable, err)
 	}
 	return nil
 }
