@@ -166,7 +166,7 @@ func appendField(dst []byte, name, v string) []byte {
 // appendCardField writes a card field, masking a value that looks like a
 // PAN so that a caller's mistake cannot put one in the feed.
 func appendCardField(dst []byte, name, v string) []byte {
-	if LooksLikePAN(v) {
+	if spec.LooksLikePAN(v) {
 		v = spec.MaskPAN(v)
 	}
 	return appendField(dst, name, v)
@@ -331,7 +331,7 @@ func ScrubPANs(s string) string {
 		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 			j++
 		}
-		if LooksLikePAN(s[i:j]) {
+		if spec.LooksLikePAN(s[i:j]) {
 			if out == nil {
 				out = []byte(s)
 			}
@@ -345,30 +345,4 @@ func ScrubPANs(s string) string {
 		return s
 	}
 	return string(out)
-}
-
-// LooksLikePAN reports whether s is 12 to 19 digits passing the Luhn check:
-// what a primary account number looks like.
-func LooksLikePAN(s string) bool {
-	if len(s) < 12 || len(s) > 19 {
-		return false
-	}
-	sum := 0
-	double := false
-	for i := len(s) - 1; i >= 0; i-- {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }

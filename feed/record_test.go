@@ -242,13 +242,13 @@ func FuzzAppendRecord(f *testing.F) {
 		// The other fuzzed inputs (merchant, life-cycle key, sequence, amount)
 		// may spell the same digits, so the property is about the card
 		// fields themselves: they never carry a PAN-like value.
-		if feed.LooksLikePAN(r.CardToken) || feed.LooksLikePAN(r.Last4) {
+		if spec.LooksLikePAN(r.CardToken) || spec.LooksLikePAN(r.Last4) {
 			t.Fatalf("PAN-like card field in the record: %q", line)
 		}
-		if feed.LooksLikePAN(merchant) && strings.Contains(r.Merchant.Name, merchant) {
+		if spec.LooksLikePAN(merchant) && strings.Contains(r.Merchant.Name, merchant) {
 			t.Fatalf("PAN-like merchant name %q published as it is", merchant)
 		}
-		if feed.LooksLikePAN(token) && r.CardToken != spec.MaskPAN(token) {
+		if spec.LooksLikePAN(token) && r.CardToken != spec.MaskPAN(token) {
 			t.Fatalf("PAN-like token %q published as %q, want it masked", token, r.CardToken)
 		}
 	})

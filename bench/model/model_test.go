@@ -80,7 +80,7 @@ func newFixture(t *testing.T, specs ...cardSpec) *fixture {
 			first = "5"
 		}
 		partial := fmt.Sprintf("%s00000%09d", first, i+1)
-		pan := partial + string(portfolio.LuhnCheckDigit(partial))
+		pan := partial + string(spec.LuhnCheckDigit(partial))
 		must(m.Card(&portfolio.Card{ID: s.name, PAN: pan, Expiry: s.expiry, Network: s.network, Account: acct,
 			Cardholder: holder, Status: s.status, CancellationReason: s.reason, Controls: s.card}))
 		c, ok := m.CardByID(s.name)

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/authswitch/authswitch/spec"
 )
 
 // Profile selects the shape of a generated portfolio.
@@ -397,7 +399,7 @@ func (g *generator) pan(bin string) string {
 		b[j] = byte('0' + serial%10)
 		serial /= 10
 	}
-	b[15] = LuhnCheckDigit(string(b[:15]))
+	b[15] = spec.LuhnCheckDigit(string(b[:15]))
 	return string(b[:])
 }
 

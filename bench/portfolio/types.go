@@ -3,6 +3,8 @@ package portfolio
 import (
 	"errors"
 	"fmt"
+
+	"github.com/authswitch/authswitch/spec"
 )
 
 // Kinds of portfolio record, the value of each line's "kind".
@@ -172,7 +174,7 @@ func (c *Card) Validate() error {
 	if c.ID == "" || c.Account == "" {
 		return invalid("card %q: id and account are required", c.ID)
 	}
-	if !LuhnValid(c.PAN) {
+	if !spec.LuhnValid(c.PAN) {
 		return invalid("card %s: pan is not 13–19 Luhn-valid digits", c.ID)
 	}
 	if !isDigits(c.Expiry, 4) || c.Expiry[2:] < "01" || c.Expiry[2:] > "12" {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/authswitch/authswitch/bench/model"
-	"github.com/authswitch/authswitch/bench/portfolio"
 	"github.com/authswitch/authswitch/spec"
 )
 
@@ -276,7 +275,7 @@ func unknownPAN(n spec.Network, stan string) string {
 		bin = "559999"
 	}
 	partial := bin + "000" + stan
-	return partial + string(portfolio.LuhnCheckDigit(partial))
+	return partial + string(spec.LuhnCheckDigit(partial))
 }
 
 func otherMonth(yymm string) string {

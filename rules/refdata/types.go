@@ -454,7 +454,7 @@ func (k *CardKeys) Validate() error {
 // and fits the network (Visa 4, Mastercard 5 or 2). Its errors never carry
 // the PAN.
 func ValidatePAN(pan string, network spec.Network) error {
-	if !LuhnValid(pan) {
+	if !spec.LuhnValid(pan) {
 		return invalid("pan is not 13–19 Luhn-valid digits")
 	}
 	switch {
@@ -464,31 +464,6 @@ func ValidatePAN(pan string, network spec.Network) error {
 		return invalid("network does not match the PAN's first digit")
 	}
 	return nil
-}
-
-// LuhnValid reports whether pan is 13–19 digits with a valid check digit.
-func LuhnValid(pan string) bool {
-	if len(pan) < 13 || len(pan) > 19 {
-		return false
-	}
-	sum := 0
-	double := false
-	for i := len(pan) - 1; i >= 0; i-- {
-		c := pan[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }
 
 // ValidExpiry reports whether s is YYMM with a month 01–12.

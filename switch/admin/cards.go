@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/authswitch/authswitch/rules/refdata"
+	"github.com/authswitch/authswitch/spec"
 	"github.com/authswitch/authswitch/switch/admin/resource"
 )
 
@@ -44,7 +45,7 @@ func (a *API) createCard(c *call) reply {
 	if p.PAN == "" {
 		return errorReply(missing("pan"))
 	}
-	if !refdata.LuhnValid(p.PAN) {
+	if !spec.LuhnValid(p.PAN) {
 		return errorReply(invalid("parameter_invalid", "pan", "The card number must be 13 to 19 digits with a valid check digit."))
 	}
 	if err := refdata.ValidatePAN(p.PAN, card.Network); err != nil {
